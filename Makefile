@@ -1,0 +1,81 @@
+# ngx_lambda_gateway
+#
+#   make          build the dynamic module against Debian's nginx source tree
+#   make test     install what is missing, build, run unit and t/ tests
+#   make demo     install what is missing, build, run nginx in front of a
+#                 mock CVAT on 127.0.0.1:$(PORT)
+#
+# VALGRIND=1 runs the t/ suite with nginx under valgrind; TEST_FILES= picks
+# t/ files; TEST_NGINX_HARNESS=real uses an installed Test::Nginx.
+
+NGINX_SRC ?= /usr/share/nginx/src
+NGINX     ?= /usr/sbin/nginx
+BUILD     ?= build
+PORT      ?= 8080
+CC        ?= cc
+
+NGX_BUILD  = $(BUILD)/nginx
+MODULE     = $(NGX_BUILD)/objs/ngx_http_lambda_module.so
+ECHO_MOD   = /usr/lib/nginx/modules/ngx_http_echo_module.so
+
+# the flags Debian builds its own nginx with, plus the project's warnings
+CC_OPT     = -g -O2 -fstack-protector-strong -Wformat \
+             -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2 \
+             -Wall -Wextra -Werror
+
+DEBS       = make gcc perl nginx nginx-dev libjansson-dev libhiredis-dev \
+             redis-server libtest-base-perl libnginx-mod-http-echo \
+             valgrind curl
+
+TEST_FILES ?= t/*.t
+
+.PHONY: all module deps unit test test-valgrind demo clean
+
+all: module
+
+deps:
+	@missing=""; \
+	for p in $(DEBS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update && apt-get install -y $$missing; \
+	fi
+
+module: $(MODULE)
+
+$(NGX_BUILD)/objs/Makefile: config
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGINX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && bash -c '. ./conf_flags && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" --with-compat --with-debug \
+	    --with-cc-opt="$(CC_OPT)" --add-dynamic-module=$(CURDIR)' \
+	    > $(CURDIR)/$(BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(wildcard ngx_module/*.c) \
+           $(wildcard ngx_module/*.h)
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+
+unit:
+	$(MAKE) -C tests
+
+test: deps module unit
+	@TEST_NGINX_BINARY=$(NGINX) \
+	TEST_NGINX_LOAD_MODULES="$(CURDIR)/$(MODULE) $(ECHO_MOD)" \
+	t/run-tests $(wildcard tests/bin/test_*) $(TEST_FILES)
+
+test-valgrind: deps module unit
+	@TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_BINARY=$(NGINX) \
+	TEST_NGINX_LOAD_MODULES="$(CURDIR)/$(MODULE) $(ECHO_MOD)" \
+	t/run-tests $(TEST_FILES)
+
+demo: deps module
+	@conf/demo.sh "$(CURDIR)/$(MODULE)" "$(PORT)" "$(CURDIR)/$(BUILD)/demo"
+
+clean:
+	rm -rf $(BUILD) t/servroot*
+	$(MAKE) -C tests clean 2>/dev/null || true

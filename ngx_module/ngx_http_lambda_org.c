@@ -1,0 +1,422 @@
+
+/*
+ * Copyright (C) ngx_lambda_gateway developers
+ */
+
+
+#include <string.h>
+#include <stdint.h>
+
+#include "ngx_http_lambda_org.h"
+
+
+#define NGX_HTTP_LAMBDA_SLUG_MAX  16
+
+
+static int ngx_http_lambda_hex(unsigned char c);
+static size_t ngx_http_lambda_unescape(const unsigned char *p, size_t len,
+    unsigned char *buf, size_t size);
+static size_t ngx_http_lambda_utf8_sanitize(const unsigned char *p,
+    size_t len, char *out, size_t size);
+static int ngx_http_lambda_org_is_slug(const unsigned char *p, size_t len);
+static int ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len,
+    char *out, size_t *out_len);
+
+
+static int
+ngx_http_lambda_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+/*
+ * urllib.parse.unquote_plus: "+" is a space, "%XX" a byte, a malformed
+ * escape stays as it is.  Returns the full decoded length; at most size
+ * bytes are written.
+ */
+
+static size_t
+ngx_http_lambda_unescape(const unsigned char *p, size_t len,
+    unsigned char *buf, size_t size)
+{
+    int            hi, lo;
+    size_t         i, n;
+    unsigned char  c;
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        c = p[i];
+
+        if (c == '+') {
+            c = ' ';
+
+        } else if (c == '%' && i + 2 < len) {
+            hi = ngx_http_lambda_hex(p[i + 1]);
+            lo = ngx_http_lambda_hex(p[i + 2]);
+
+            if (hi >= 0 && lo >= 0) {
+                c = (unsigned char) (hi * 16 + lo);
+                i += 2;
+            }
+        }
+
+        if (n < size) {
+            buf[n] = c;
+        }
+
+        n++;
+    }
+
+    return n;
+}
+
+
+int
+ngx_http_lambda_query_arg(const unsigned char *args, size_t args_len,
+    const char *name, size_t name_len, unsigned char *buf, size_t size,
+    size_t *len)
+{
+    int                   found;
+    size_t                start, end, eq, n;
+    unsigned char         key[64];
+
+    found = 0;
+    *len = 0;
+    start = 0;
+
+    while (start <= args_len) {
+
+        for (end = start; end < args_len && args[end] != '&'; end++) {
+            /* void */
+        }
+
+        if (end > start) {
+
+            for (eq = start; eq < end && args[eq] != '='; eq++) {
+                /* void */
+            }
+
+            if (eq - start <= 3 * sizeof(key)) {
+                n = ngx_http_lambda_unescape(args + start, eq - start, key,
+                                             sizeof(key));
+
+                if (n == name_len && memcmp(key, name, name_len) == 0) {
+                    found = 1;
+
+                    if (eq < end) {
+                        *len = ngx_http_lambda_unescape(args + eq + 1,
+                                                        end - eq - 1,
+                                                        buf, size);
+                    } else {
+                        *len = 0;
+                    }
+                }
+            }
+        }
+
+        start = end + 1;
+    }
+
+    return found;
+}
+
+
+/* invalid UTF-8 becomes U+FFFD, as bytes.decode(errors="replace") does */
+
+static size_t
+ngx_http_lambda_utf8_sanitize(const unsigned char *p, size_t len, char *out,
+    size_t size)
+{
+    size_t    i, n, k, need;
+    uint32_t  cp, min;
+
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+
+        if (p[i] < 0x80) {
+            need = 0;
+            cp = p[i];
+            min = 0;
+
+        } else if ((p[i] & 0xe0) == 0xc0) {
+            need = 1;
+            cp = p[i] & 0x1f;
+            min = 0x80;
+
+        } else if ((p[i] & 0xf0) == 0xe0) {
+            need = 2;
+            cp = p[i] & 0x0f;
+            min = 0x800;
+
+        } else if ((p[i] & 0xf8) == 0xf0) {
+            need = 3;
+            cp = p[i] & 0x07;
+            min = 0x10000;
+
+        } else {
+            need = (size_t) -1;
+            cp = 0;
+            min = 0;
+        }
+
+        for (k = 1; need != (size_t) -1 && k <= need; k++) {
+            if (i + k >= len || (p[i + k] & 0xc0) != 0x80) {
+                need = (size_t) -1;
+                break;
+            }
+
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+
+        if (need != (size_t) -1
+            && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)))
+        {
+            need = (size_t) -1;
+        }
+
+        if (need == (size_t) -1) {
+            if (n + 3 > size) {
+                break;
+            }
+
+            memcpy(out + n, "\xef\xbf\xbd", 3);
+            n += 3;
+            i++;
+            continue;
+        }
+
+        if (n + need + 1 > size) {
+            break;
+        }
+
+        memcpy(out + n, p + i, need + 1);
+        n += need + 1;
+        i += need + 1;
+    }
+
+    return n;
+}
+
+
+/* SlugField: ^[-a-zA-Z0-9_]+$, at most 16 characters */
+
+static int
+ngx_http_lambda_org_is_slug(const unsigned char *p, size_t len)
+{
+    size_t         i;
+    unsigned char  c;
+
+    if (len == 0 || len > NGX_HTTP_LAMBDA_SLUG_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = p[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Python's int() on a str: surrounding whitespace, an optional sign, digits
+ * with single "_" between them.  The value must fit in 64 bits (a database
+ * key).  Writes the canonical "org_id:N".
+ */
+
+static int
+ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len, char *out,
+    size_t *out_len)
+{
+    int        neg;
+    size_t     i, end, digits;
+    uint64_t   v;
+    char       tmp[24];
+    size_t     n;
+
+    i = 0;
+    end = len;
+
+    while (i < end && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r'))) {
+        i++;
+    }
+
+    while (end > i
+           && (p[end - 1] == ' ' || (p[end - 1] >= '\t' && p[end - 1] <= '\r')))
+    {
+        end--;
+    }
+
+    neg = 0;
+
+    if (i < end && (p[i] == '+' || p[i] == '-')) {
+        neg = (p[i] == '-');
+        i++;
+    }
+
+    v = 0;
+    digits = 0;
+
+    for ( /* void */ ; i < end; i++) {
+
+        if (p[i] == '_') {
+            if (digits == 0 || i + 1 >= end || p[i + 1] < '0' || p[i + 1] > '9'
+                || p[i - 1] == '_')
+            {
+                return 0;
+            }
+
+            continue;
+        }
+
+        if (p[i] < '0' || p[i] > '9') {
+            return 0;
+        }
+
+        if (v > (UINT64_MAX / 2 - 9) / 10) {
+            return 0;
+        }
+
+        v = v * 10 + (p[i] - '0');
+        digits++;
+    }
+
+    if (digits == 0) {
+        return 0;
+    }
+
+    n = 0;
+
+    do {
+        tmp[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+
+    memcpy(out, "org_id:", 7);
+    *out_len = 7;
+
+    if (neg && !(n == 1 && tmp[0] == '0')) {
+        out[(*out_len)++] = '-';
+    }
+
+    while (n) {
+        out[(*out_len)++] = tmp[--n];
+    }
+
+    out[*out_len] = '\0';
+
+    return 1;
+}
+
+
+ngx_http_lambda_org_rc_e
+ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
+    const unsigned char *header, size_t header_len, unsigned header_count,
+    ngx_http_lambda_org_t *org)
+{
+    int            has_org, has_id;
+    size_t         slug_len, id_len;
+    unsigned char  slug[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
+    unsigned char  id[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
+
+    memset(org, 0, sizeof(ngx_http_lambda_org_t));
+
+    if (header_count > 1) {
+        return NGX_HTTP_LAMBDA_ORG_DUPLICATE_HEADER;
+    }
+
+    has_org = 0;
+    has_id = 0;
+    slug_len = 0;
+    id_len = 0;
+
+    if (args_len) {
+        has_org = ngx_http_lambda_query_arg(args, args_len, "org", 3, slug,
+                                            sizeof(slug), &slug_len);
+        has_id = ngx_http_lambda_query_arg(args, args_len, "org_id", 6, id,
+                                           sizeof(id), &id_len);
+    }
+
+    if (has_id && (has_org || header != NULL)) {
+        return NGX_HTTP_LAMBDA_ORG_CONFLICT_ID;
+    }
+
+    if (has_org && header != NULL
+        && (slug_len != header_len
+            || slug_len > sizeof(slug)
+            || memcmp(slug, header, slug_len) != 0))
+    {
+        return NGX_HTTP_LAMBDA_ORG_CONFLICT_SLUG;
+    }
+
+    if (!has_org && header != NULL) {
+        slug_len = header_len;
+
+        if (slug_len <= sizeof(slug)) {
+            memcpy(slug, header, slug_len);
+        }
+
+        has_org = 1;
+    }
+
+    if (has_org && slug_len) {
+
+        if (slug_len > sizeof(slug)
+            || !ngx_http_lambda_org_is_slug(slug, slug_len))
+        {
+            org->value_len = ngx_http_lambda_utf8_sanitize(
+                                 slug, slug_len < sizeof(slug)
+                                       ? slug_len : sizeof(slug),
+                                 org->value, NGX_HTTP_LAMBDA_ORG_VALUE_MAX);
+            return NGX_HTTP_LAMBDA_ORG_UNKNOWN_SLUG;
+        }
+
+        org->kind = NGX_HTTP_LAMBDA_ORG_SLUG;
+        memcpy(org->id, slug, slug_len);
+        org->id[slug_len] = '\0';
+        org->id_len = slug_len;
+
+        return NGX_HTTP_LAMBDA_ORG_OK;
+    }
+
+    if (has_id && id_len) {
+
+        if (id_len > sizeof(id)
+            || !ngx_http_lambda_org_parse_id(id, id_len, org->id,
+                                             &org->id_len))
+        {
+            org->value_len = ngx_http_lambda_utf8_sanitize(
+                                 id, id_len < sizeof(id) ? id_len : sizeof(id),
+                                 org->value, NGX_HTTP_LAMBDA_ORG_VALUE_MAX);
+            return NGX_HTTP_LAMBDA_ORG_INVALID_ID;
+        }
+
+        org->kind = NGX_HTTP_LAMBDA_ORG_ID;
+
+        return NGX_HTTP_LAMBDA_ORG_OK;
+    }
+
+    /* absent or empty everywhere: the personal workspace */
+
+    return NGX_HTTP_LAMBDA_ORG_OK;
+}
