@@ -27,6 +27,10 @@ static ngx_table_elt_t *ngx_http_lambda_find_header(ngx_http_request_t *r,
 static void ngx_http_lambda_cleanup(void *data);
 
 
+ngx_http_lambda_hook_pt  ngx_http_lambda_limit_hook;
+ngx_http_lambda_hook_pt  ngx_http_lambda_cache_hook;
+
+
 static ngx_str_t  ngx_http_lambda_x_organization =
     ngx_string("X-Organization");
 
@@ -106,9 +110,59 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
                 }
             }
 
+            ctx->state = NGX_HTTP_LAMBDA_STATE_LIMIT;
+
+            if (ngx_http_lambda_limit_hook == NULL) {
+                ctx->state = NGX_HTTP_LAMBDA_STATE_LIMIT_DONE;
+                break;
+            }
+
+            rc = ngx_http_lambda_limit_hook(r, ctx);
+
+            if (rc == NGX_DECLINED) {
+                ctx->state = NGX_HTTP_LAMBDA_STATE_LIMIT_DONE;
+                break;
+            }
+
+            if (rc == NGX_AGAIN) {
+                return NGX_DONE;
+            }
+
             ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-            ctx->rc = NGX_DECLINED;
-            break;
+            ctx->rc = NGX_DONE;
+            return rc;
+
+        case NGX_HTTP_LAMBDA_STATE_LIMIT:
+        case NGX_HTTP_LAMBDA_STATE_CACHE:
+
+            /* a spurious call while a limit or a cache fill is awaited */
+            return NGX_DONE;
+
+        case NGX_HTTP_LAMBDA_STATE_LIMIT_DONE:
+
+            ctx->state = NGX_HTTP_LAMBDA_STATE_CACHE;
+
+            if (ngx_http_lambda_cache_hook == NULL) {
+                ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
+                ctx->rc = NGX_DECLINED;
+                break;
+            }
+
+            rc = ngx_http_lambda_cache_hook(r, ctx);
+
+            if (rc == NGX_DECLINED) {
+                ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
+                ctx->rc = NGX_DECLINED;
+                break;
+            }
+
+            if (rc == NGX_AGAIN) {
+                return NGX_DONE;
+            }
+
+            ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
+            ctx->rc = NGX_DONE;
+            return rc;
 
         default: /* NGX_HTTP_LAMBDA_STATE_DONE */
             return ctx->rc;

@@ -81,6 +81,22 @@ typedef struct {
 } ngx_http_lambda_ctx_t;
 
 
+/*
+ * The later steps of the access handler, installed by the limit and cache
+ * modules in their postconfiguration.  A hook returns NGX_DECLINED to go
+ * on, NGX_DONE when it answered the request itself, NGX_AGAIN when it
+ * parked the request: it then sets ctx->state to the next state and calls
+ * ngx_http_lambda_resume() when its wait ends (reply, timeout or abort).
+ * Any other value is an HTTP status for nginx to answer.
+ */
+typedef ngx_int_t (*ngx_http_lambda_hook_pt)(ngx_http_request_t *r,
+    ngx_http_lambda_ctx_t *ctx);
+
+
+extern ngx_http_lambda_hook_pt  ngx_http_lambda_limit_hook;
+extern ngx_http_lambda_hook_pt  ngx_http_lambda_cache_hook;
+
+
 ngx_int_t ngx_http_lambda_access_handler(ngx_http_request_t *r);
 ngx_http_lambda_ctx_t *ngx_http_lambda_get_ctx(ngx_http_request_t *r);
 ngx_http_lambda_ctx_t *ngx_http_lambda_create_ctx(ngx_http_request_t *r);
