@@ -13,7 +13,7 @@ add_block_preprocessor(sub {
     location /api/lambda/ {
         lambda_gateway on;
         add_header X-Op "[$lambda_operation]" always;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
@@ -318,7 +318,7 @@ X-Op: [retrieve_functions]
     location /api/lambda/ {
         lambda_gateway off;
         add_header X-Op "[$lambda_operation]" always;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {

@@ -13,7 +13,7 @@ add_block_preprocessor(sub {
     location /api/lambda/ {
         lambda_gateway on;
         add_header X-Reason "[$lambda_reject_reason]" always;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
@@ -159,7 +159,7 @@ Content-Type: text/plain
     location /api/lambda/ {
         lambda_gateway on;
         lambda_require_credentials off;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
@@ -178,7 +178,7 @@ upstream GET /mock/api/lambda/functions
     location /api/lambda/ {
         lambda_gateway on;
         lambda_require_credentials off;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {

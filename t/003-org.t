@@ -14,7 +14,7 @@ add_block_preprocessor(sub {
         lambda_gateway on;
         add_header X-Org "[$lambda_org]" always;
         add_header X-Reason "[$lambda_reject_reason]" always;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
@@ -246,7 +246,7 @@ X-Organization: other
     location /api/lambda/ {
         lambda_gateway on;
         lambda_org_required on;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
@@ -265,7 +265,7 @@ GET /api/lambda/functions?org=
     location /api/lambda/ {
         lambda_gateway on;
         lambda_org_required on;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {

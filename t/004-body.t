@@ -13,14 +13,13 @@ add_block_preprocessor(sub {
 
     if (!defined $block->config) {
         $block->set_value("config", <<'_EOC_');
-    client_max_body_size 10m;
-
     location /api/lambda/ {
+        client_max_body_size 10m;
         lambda_gateway on;
         lambda_body_limit 4m;
         client_body_buffer_size 1k;
         add_header X-Reason "[$lambda_reject_reason]" always;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
@@ -196,14 +195,13 @@ $body .= sprintf("%x\r\n%s\r\n", length($chunk), $chunk) for 1 .. 5;
 
 
 === TEST 13: malformed JSON: Python's message
---- request
-POST /api/lambda/requests
-{"function":
+--- request eval
+"POST /api/lambda/requests\n{\"function\":"
 --- error_code: 400
 --- response_headers
 X-Reason: [json]
 --- response_body chomp
-{"detail":"JSON parse error - Expecting value: line 2 column 1 (char 12)"}
+{"detail":"JSON parse error - Expecting value: line 1 column 13 (char 12)"}
 
 
 
@@ -357,7 +355,7 @@ POST /api/lambda/requests
     location /api/lambda/ {
         lambda_gateway on;
         lambda_validate off;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {

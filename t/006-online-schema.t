@@ -14,7 +14,7 @@ add_block_preprocessor(sub {
     location /api/lambda/ {
         lambda_gateway on;
         add_header X-Reason "[$lambda_reject_reason]" always;
-        proxy_pass http://127.0.0.1:$server_port/mock/api/lambda/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/api/lambda/;
     }
 
     location /mock/ {
