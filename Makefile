@@ -29,6 +29,12 @@ DEBS       = make gcc perl nginx nginx-dev libjansson-dev libhiredis-dev \
 
 TEST_FILES ?= t/*.t
 
+# configure again when a source file appears or goes: objs/Makefile lists
+# the files
+SRCS_LIST := $(sort $(wildcard ngx_module/*.c ngx_module/*.h))
+$(shell mkdir -p $(BUILD); echo '$(SRCS_LIST)' | cmp -s - $(BUILD)/srcs.list \
+        || echo '$(SRCS_LIST)' > $(BUILD)/srcs.list)
+
 .PHONY: all module deps unit test test-valgrind demo clean
 
 all: module
@@ -46,7 +52,7 @@ deps:
 
 module: $(MODULE)
 
-$(NGX_BUILD)/objs/Makefile: config
+$(NGX_BUILD)/objs/Makefile: config $(BUILD)/srcs.list
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGINX_SRC) $(NGX_BUILD)

@@ -63,7 +63,7 @@ GET /up/thing
 --- response_headers
 X-Proxied: yes
 !X-Upstream
-Content-Length: 20
+Content-Length: 21
 --- response_body
 from upstream /thing
 
@@ -211,11 +211,9 @@ GET /nc
 --- request
 GET /marker-one.html
 --- error_code: 404
---- error_log
-marker-one.html
-No such file or directory
 --- error_log eval
-qr/open\(\) "[^"]+marker-one\.html" failed/
+["marker-one.html", "No such file or directory",
+ qr/open\(\) "[^"]+marker-one\.html" failed/]
 
 
 
@@ -296,6 +294,8 @@ late-marker.html
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
         proxy_set_header Host fake;
     }
+--- request
+GET /tcp
 --- tcp_listen: $TEST_NGINX_RAND_PORT_2
 --- tcp_query eval
 "GET /tcp HTTP/1.0\r\nHost: fake\r\nConnection: close\r\n\r\n"
@@ -312,12 +312,14 @@ faked
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
         proxy_set_header Host fake;
     }
+--- request
+GET /tcp
 --- tcp_listen: $TEST_NGINX_RAND_PORT_2
---- tcp_query_len: 51
+--- tcp_query_len: 52
 --- tcp_reply eval
 sub { my $q = shift; my ($m) = $q =~ /^(\w+)/; "HTTP/1.0 200 OK\r\n\r\nmethod=$m len=" . length($q) }
 --- response_body chomp
-method=GET len=51
+method=GET len=52
 
 
 
@@ -327,6 +329,8 @@ method=GET len=51
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
         proxy_read_timeout 200ms;
     }
+--- request
+GET /tcp
 --- tcp_listen: $TEST_NGINX_RAND_PORT_2
 --- tcp_reply_delay: 5
 --- tcp_no_close
@@ -338,15 +342,17 @@ upstream timed out
 
 
 
-=== TEST 21: a fake server answering garbage
+=== TEST 21: a fake server answering garbage (nginx relays it as HTTP/0.9)
 --- config
     location = /tcp {
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
     }
+--- request
+GET /tcp
 --- tcp_listen: $TEST_NGINX_RAND_PORT_2
 --- tcp_reply eval
 "-ERR garbage\r\n"
---- error_code: 502
+--- error_code_like: ^$
 --- error_log
 upstream sent no valid HTTP/1.0 header
 

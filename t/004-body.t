@@ -230,7 +230,7 @@ POST /api/lambda/functions/det
 POST /api/lambda/requests
 {"function":"det","task":1,"task":2}
 --- error_code: 400
---- response_body_like
+--- response_body_like chomp
 ^\{"detail":"JSON parse error - [^"]*[Dd]uplicate
 
 
