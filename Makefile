@@ -72,7 +72,7 @@ unit:
 test: deps module unit
 	@TEST_NGINX_BINARY=$(NGINX) \
 	TEST_NGINX_LOAD_MODULES="$(CURDIR)/$(MODULE) $(ECHO_MOD)" \
-	t/run-tests $(wildcard tests/bin/test_*) $(TEST_FILES)
+	t/run-tests tests/bin/test_* $(TEST_FILES)
 
 test-valgrind: deps module unit
 	@TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_BINARY=$(NGINX) \
