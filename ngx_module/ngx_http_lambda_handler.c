@@ -406,8 +406,23 @@ ngx_http_lambda_create_ctx(ngx_http_request_t *r)
     cln->handler = ngx_http_lambda_cleanup;
     cln->data = ctx;
 
-    method = ngx_http_lambda_op_method(r->method_name.data,
-                                       r->method_name.len);
+    switch (r->method) {
+    case NGX_HTTP_GET:
+        method = NGX_HTTP_LAMBDA_M_GET;
+        break;
+    case NGX_HTTP_HEAD:
+        method = NGX_HTTP_LAMBDA_M_HEAD;
+        break;
+    case NGX_HTTP_POST:
+        method = NGX_HTTP_LAMBDA_M_POST;
+        break;
+    case NGX_HTTP_DELETE:
+        method = NGX_HTTP_LAMBDA_M_DELETE;
+        break;
+    default:
+        method = ngx_http_lambda_op_method(r->method_name.data,
+                                           r->method_name.len);
+    }
 
     ngx_http_lambda_op_classify(r->uri.data, r->uri.len, method,
                                 &ctx->route);

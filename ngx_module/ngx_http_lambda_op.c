@@ -75,11 +75,27 @@ static size_t ngx_http_lambda_format_suffix(const unsigned char *p,
 
 /* {func_id}: [a-zA-Z0-9_.-]+ (lookup_value_regex of FunctionViewSet) */
 
+static const unsigned char  ngx_http_lambda_func_id_chars[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1
+};
+
+
 static int
 ngx_http_lambda_func_id_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    return ngx_http_lambda_func_id_chars[c];
 }
 
 
@@ -128,7 +144,7 @@ ngx_http_lambda_op_classify(const unsigned char *path, size_t len,
 {
     size_t                              i, n, dot, end;
     unsigned                            suffix;
-    const unsigned char                *p, *arg;
+    const unsigned char                *p, *arg, *slash;
     ngx_http_lambda_route_e             route;
     const ngx_http_lambda_route_def_t  *def;
 
@@ -218,11 +234,10 @@ ngx_http_lambda_op_classify(const unsigned char *path, size_t len,
 
             /* {id}: [^/.]+ */
 
-            for (i = 0; i < n; i++) {
-                if (p[i] == '/' || p[i] == '.') {
-                    break;
-                }
-            }
+            slash = memchr(p, '/', n);
+            i = slash ? (size_t) (slash - p) : n;
+            slash = memchr(p, '.', i);
+            i = slash ? (size_t) (slash - p) : i;
 
             if (i == 0) {
                 return;

@@ -13,7 +13,18 @@
 #define NGX_HTTP_LAMBDA_SLUG_MAX  16
 
 
+typedef struct {
+    const char           *name;
+    size_t                name_len;
+    int                   found;
+    const unsigned char  *value;         /* undecoded */
+    size_t                value_len;
+} ngx_http_lambda_arg_t;
+
+
 static int ngx_http_lambda_hex(unsigned char c);
+static void ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
+    ngx_http_lambda_arg_t *wanted, size_t n);
 static size_t ngx_http_lambda_unescape(const unsigned char *p, size_t len,
     unsigned char *buf, size_t size);
 static size_t ngx_http_lambda_utf8_sanitize(const unsigned char *p,
@@ -83,53 +94,86 @@ ngx_http_lambda_unescape(const unsigned char *p, size_t len,
 }
 
 
+/*
+ * One pass over the query string: the last occurrence of each wanted name
+ * wins, as in Django's QueryDict.get().  Names are compared undecoded unless
+ * they hold an escape.
+ */
+
+static void
+ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
+    ngx_http_lambda_arg_t *wanted, size_t n)
+{
+    size_t                j, klen;
+    const unsigned char  *p, *end, *amp, *eq, *name;
+    unsigned char         key[32];
+
+    p = args;
+    end = args + len;
+
+    while (p < end) {
+
+        amp = memchr(p, '&', end - p);
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        eq = memchr(p, '=', amp - p);
+        if (eq == NULL) {
+            eq = amp;
+        }
+
+        name = p;
+        klen = eq - p;
+
+        if (klen && (memchr(p, '%', klen) || memchr(p, '+', klen))) {
+            if (klen > 3 * sizeof(key)) {
+                p = amp + 1;
+                continue;
+            }
+
+            klen = ngx_http_lambda_unescape(p, klen, key, sizeof(key));
+            if (klen > sizeof(key)) {
+                p = amp + 1;
+                continue;
+            }
+
+            name = key;
+        }
+
+        for (j = 0; j < n; j++) {
+            if (klen == wanted[j].name_len
+                && memcmp(name, wanted[j].name, klen) == 0)
+            {
+                wanted[j].found = 1;
+                wanted[j].value = (eq < amp) ? eq + 1 : amp;
+                wanted[j].value_len = (eq < amp) ? (size_t) (amp - eq - 1) : 0;
+            }
+        }
+
+        p = amp + 1;
+    }
+}
+
+
 int
 ngx_http_lambda_query_arg(const unsigned char *args, size_t args_len,
     const char *name, size_t name_len, unsigned char *buf, size_t size,
     size_t *len)
 {
-    int                   found;
-    size_t                start, end, eq, n;
-    unsigned char         key[64];
+    ngx_http_lambda_arg_t  arg;
 
-    found = 0;
-    *len = 0;
-    start = 0;
+    arg.name = name;
+    arg.name_len = name_len;
+    arg.found = 0;
 
-    while (start <= args_len) {
+    ngx_http_lambda_args_scan(args, args_len, &arg, 1);
 
-        for (end = start; end < args_len && args[end] != '&'; end++) {
-            /* void */
-        }
+    *len = arg.found ? ngx_http_lambda_unescape(arg.value, arg.value_len,
+                                                buf, size)
+                     : 0;
 
-        if (end > start) {
-
-            for (eq = start; eq < end && args[eq] != '='; eq++) {
-                /* void */
-            }
-
-            if (eq - start <= 3 * sizeof(key)) {
-                n = ngx_http_lambda_unescape(args + start, eq - start, key,
-                                             sizeof(key));
-
-                if (n == name_len && memcmp(key, name, name_len) == 0) {
-                    found = 1;
-
-                    if (eq < end) {
-                        *len = ngx_http_lambda_unescape(args + eq + 1,
-                                                        end - eq - 1,
-                                                        buf, size);
-                    } else {
-                        *len = 0;
-                    }
-                }
-            }
-        }
-
-        start = end + 1;
-    }
-
-    return found;
+    return arg.found;
 }
 
 
@@ -334,10 +378,11 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     const unsigned char *header, size_t header_len, unsigned header_count,
     ngx_http_lambda_org_t *org)
 {
-    int            has_org, has_id;
-    size_t         slug_len, id_len;
-    unsigned char  slug[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
-    unsigned char  id[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
+    int                    has_org, has_id;
+    size_t                 slug_len, id_len;
+    unsigned char          slug[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
+    unsigned char          id[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
+    ngx_http_lambda_arg_t  wanted[2];
 
     memset(org, 0, sizeof(ngx_http_lambda_org_t));
 
@@ -351,10 +396,29 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     id_len = 0;
 
     if (args_len) {
-        has_org = ngx_http_lambda_query_arg(args, args_len, "org", 3, slug,
-                                            sizeof(slug), &slug_len);
-        has_id = ngx_http_lambda_query_arg(args, args_len, "org_id", 6, id,
-                                           sizeof(id), &id_len);
+        wanted[0].name = "org";
+        wanted[0].name_len = 3;
+        wanted[0].found = 0;
+        wanted[1].name = "org_id";
+        wanted[1].name_len = 6;
+        wanted[1].found = 0;
+
+        ngx_http_lambda_args_scan(args, args_len, wanted, 2);
+
+        has_org = wanted[0].found;
+        has_id = wanted[1].found;
+
+        if (has_org) {
+            slug_len = ngx_http_lambda_unescape(wanted[0].value,
+                                                wanted[0].value_len, slug,
+                                                sizeof(slug));
+        }
+
+        if (has_id) {
+            id_len = ngx_http_lambda_unescape(wanted[1].value,
+                                              wanted[1].value_len, id,
+                                              sizeof(id));
+        }
     }
 
     if (has_id && (has_org || header != NULL)) {
