@@ -35,7 +35,7 @@ SRCS_LIST := $(sort $(wildcard ngx_module/*.c ngx_module/*.h))
 $(shell mkdir -p $(BUILD); echo '$(SRCS_LIST)' | cmp -s - $(BUILD)/srcs.list \
         || echo '$(SRCS_LIST)' > $(BUILD)/srcs.list)
 
-.PHONY: all module deps unit test test-valgrind demo clean
+.PHONY: all module deps unit style test test-valgrind demo clean
 
 all: module
 
@@ -69,7 +69,16 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(wildcard ngx_module/*.c) \
 unit:
 	$(MAKE) -C tests
 
-test: deps module unit
+# nginx core style: 80 columns, no tabs, no C++ comments
+style:
+	@bad=$$(awk 'length > 80 { print FILENAME ":" FNR ": longer than 80" }' \
+	        ngx_module/*.[ch] tests/*.[ch]; \
+	        grep -n "$$(printf '\t')" ngx_module/*.[ch] tests/*.[ch] \
+	            | sed 's/$$/: tab/'; \
+	        grep -n '^\s*//' ngx_module/*.[ch] | sed 's/$$/: C++ comment/'); \
+	if [ -n "$$bad" ]; then echo "$$bad"; exit 1; fi
+
+test: deps style module unit
 	@TEST_NGINX_BINARY=$(NGINX) \
 	TEST_NGINX_LOAD_MODULES="$(CURDIR)/$(MODULE) $(ECHO_MOD)" \
 	t/run-tests tests/bin/test_* $(TEST_FILES)

@@ -18,6 +18,7 @@
 #include "ngx_http_lambda_module.h"
 #include "ngx_http_lambda_media.h"
 #include "ngx_http_lambda_schema.h"
+#include "ngx_http_lambda_fastpath.h"
 
 
 static void ngx_http_lambda_body_handler(ngx_http_request_t *r);
@@ -99,7 +100,7 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
 {
     int                          strict;
     ngx_int_t                    rc;
-    ngx_str_t                    func_id;
+    ngx_str_t                    func_id, cs;
     ngx_http_lambda_media_t      media;
     ngx_http_lambda_result_t     res;
     ngx_http_lambda_loc_conf_t  *llcf;
@@ -136,9 +137,8 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
     media.charset_len = 0;
 
     if (r->headers_in.content_type != NULL) {
-        (void) ngx_http_lambda_media_json(r->headers_in.content_type->value.data,
-                                          r->headers_in.content_type->value.len,
-                                          &media);
+        cs = r->headers_in.content_type->value;
+        (void) ngx_http_lambda_media_json(cs.data, cs.len, &media);
     }
 
     if (ctx->route.op == NGX_HTTP_LAMBDA_OP_CREATE_REQUESTS) {
@@ -152,6 +152,24 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
     }
 
     strict = (llcf->validate == NGX_HTTP_LAMBDA_VALIDATE_STRICT);
+
+    /*
+     * the bodies CVAT's clients send pass in one pass over the bytes; the
+     * full validator decides everything else, errors included
+     */
+
+    cs.data = (u_char *) media.charset;
+    cs.len = media.charset_len;
+
+    if ((cs.data == NULL
+         || (cs.len == 5 && ngx_strncasecmp(cs.data, (u_char *) "utf-8", 5)
+                            == 0)
+         || (cs.len == 4 && ngx_strncasecmp(cs.data, (u_char *) "utf8", 4)
+                            == 0))
+        && ngx_http_lambda_fast_pass(kind, ctx->body, ctx->body_len, strict))
+    {
+        return NGX_DECLINED;
+    }
 
     ngx_http_lambda_json_use_pool(r->pool);
 
