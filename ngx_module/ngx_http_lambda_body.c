@@ -189,15 +189,17 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
         return NGX_DECLINED;
     }
 
-    rc = ngx_http_lambda_reply_json(r, ctx, res.status,
-             res.verdict == NGX_HTTP_LAMBDA_VERDICT_JSON
-             ? NGX_HTTP_LAMBDA_REASON_JSON : NGX_HTTP_LAMBDA_REASON_SCHEMA,
-             res.error);
+    /*
+     * res.error lives in the request pool, which the reply may already
+     * have freed: it is not released separately
+     */
 
-    json_decref(res.error);
     ngx_http_lambda_json_use_pool(NULL);
 
-    return rc;
+    return ngx_http_lambda_reply_json(r, ctx, res.status,
+               res.verdict == NGX_HTTP_LAMBDA_VERDICT_JSON
+               ? NGX_HTTP_LAMBDA_REASON_JSON : NGX_HTTP_LAMBDA_REASON_SCHEMA,
+               res.error);
 }
 
 

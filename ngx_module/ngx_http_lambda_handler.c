@@ -16,6 +16,8 @@
 #include "ngx_http_lambda_module.h"
 
 
+static ngx_int_t ngx_http_lambda_step_done(ngx_http_lambda_ctx_t *ctx,
+    ngx_int_t rc);
 static ngx_int_t ngx_http_lambda_check_request(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx, ngx_http_lambda_loc_conf_t *llcf);
 static ngx_int_t ngx_http_lambda_credentials(ngx_http_request_t *r,
@@ -61,6 +63,13 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
                    "lambda access handler, state:%d op:%d",
                    ctx->state, ctx->route.op);
 
+    /*
+     * A step returns NGX_DECLINED to go on, NGX_AGAIN when it parked the
+     * request, NGX_DONE when it answered (the request may be freed by then:
+     * the context is not touched again), or an HTTP status for nginx to
+     * answer.
+     */
+
     for ( ;; ) {
 
         switch (ctx->state) {
@@ -70,9 +79,7 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
             rc = ngx_http_lambda_check_request(r, ctx, llcf);
 
             if (rc != NGX_DECLINED) {
-                ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-                ctx->rc = NGX_DONE;
-                return rc;
+                return ngx_http_lambda_step_done(ctx, rc);
             }
 
             if (ctx->route.op == NGX_HTTP_LAMBDA_OP_NONE) {
@@ -87,16 +94,15 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
             {
                 ctx->state = NGX_HTTP_LAMBDA_STATE_BODY;
                 ctx->validate = 1;
-                return ngx_http_lambda_read_body(r, ctx);
+
+                rc = ngx_http_lambda_read_body(r, ctx);
+
+                return (rc == NGX_DONE) ? rc
+                                        : ngx_http_lambda_step_done(ctx, rc);
             }
 
             ctx->state = NGX_HTTP_LAMBDA_STATE_BODY_DONE;
             break;
-
-        case NGX_HTTP_LAMBDA_STATE_BODY:
-
-            /* a spurious call while the body is read */
-            return NGX_DONE;
 
         case NGX_HTTP_LAMBDA_STATE_BODY_DONE:
 
@@ -104,18 +110,16 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
                 rc = ngx_http_lambda_check_body(r, ctx);
 
                 if (rc != NGX_DECLINED) {
-                    ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-                    ctx->rc = NGX_DONE;
-                    return rc;
+                    return ngx_http_lambda_step_done(ctx, rc);
                 }
             }
-
-            ctx->state = NGX_HTTP_LAMBDA_STATE_LIMIT;
 
             if (ngx_http_lambda_limit_hook == NULL) {
                 ctx->state = NGX_HTTP_LAMBDA_STATE_LIMIT_DONE;
                 break;
             }
+
+            ctx->state = NGX_HTTP_LAMBDA_STATE_LIMIT;
 
             rc = ngx_http_lambda_limit_hook(r, ctx);
 
@@ -124,29 +128,17 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
                 break;
             }
 
-            if (rc == NGX_AGAIN) {
-                return NGX_DONE;
-            }
-
-            ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-            ctx->rc = NGX_DONE;
-            return rc;
-
-        case NGX_HTTP_LAMBDA_STATE_LIMIT:
-        case NGX_HTTP_LAMBDA_STATE_CACHE:
-
-            /* a spurious call while a limit or a cache fill is awaited */
-            return NGX_DONE;
+            return ngx_http_lambda_step_done(ctx, rc);
 
         case NGX_HTTP_LAMBDA_STATE_LIMIT_DONE:
-
-            ctx->state = NGX_HTTP_LAMBDA_STATE_CACHE;
 
             if (ngx_http_lambda_cache_hook == NULL) {
                 ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
                 ctx->rc = NGX_DECLINED;
                 break;
             }
+
+            ctx->state = NGX_HTTP_LAMBDA_STATE_CACHE;
 
             rc = ngx_http_lambda_cache_hook(r, ctx);
 
@@ -156,18 +148,44 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
                 break;
             }
 
-            if (rc == NGX_AGAIN) {
-                return NGX_DONE;
-            }
+            return ngx_http_lambda_step_done(ctx, rc);
 
-            ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-            ctx->rc = NGX_DONE;
-            return rc;
+        case NGX_HTTP_LAMBDA_STATE_BODY:
+        case NGX_HTTP_LAMBDA_STATE_LIMIT:
+        case NGX_HTTP_LAMBDA_STATE_CACHE:
+
+            /* a spurious call while the body, a limit or a fill is awaited */
+            return NGX_DONE;
 
         default: /* NGX_HTTP_LAMBDA_STATE_DONE */
             return ctx->rc;
         }
     }
+}
+
+
+/*
+ * What the handler returns after a step that did not decline.  A status
+ * nginx answers ends the work of the gateway: should an error_page bring
+ * the request back, it passes.
+ */
+
+static ngx_int_t
+ngx_http_lambda_step_done(ngx_http_lambda_ctx_t *ctx, ngx_int_t rc)
+{
+    if (rc == NGX_DONE) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_AGAIN) {
+        /* parked: the state stays until the wait ends */
+        return NGX_DONE;
+    }
+
+    ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
+    ctx->rc = NGX_DECLINED;
+
+    return rc;
 }
 
 

@@ -35,7 +35,7 @@
  *     overflows the database query, a 500; an infinite threshold is stored
  *     as is).  No real client sends them, and a gateway that cannot read a
  *     value cannot vouch for it, so the body is refused with
- *     "Integer too large (more than 64 bits)" or
+ *     "Integer out of the 64-bit range" or
  *     "Number too large (it overflows to infinity)" and the position.
  *
  *   - "\u0000" inside an object key: jansson refuses it.  A key that C
@@ -150,7 +150,7 @@ static int ngx_http_lambda_json_alias(const char *norm, size_t len,
 static void ngx_http_lambda_utf8_check(const unsigned char *p, size_t len,
     ngx_http_lambda_utf8_check_t *u);
 static int ngx_http_lambda_json_explain(const unsigned char *text,
-    size_t len, ngx_http_lambda_json_doc_t *doc, json_error_t *jerr);
+    size_t len, ngx_http_lambda_json_doc_t *doc);
 static int ngx_http_lambda_json_reparse(ngx_http_lambda_json_scan_t *s,
     ngx_http_lambda_json_doc_t *doc);
 static void ngx_http_lambda_json_scan(ngx_http_lambda_json_scan_t *s);
@@ -222,6 +222,10 @@ ngx_http_lambda_json_parse(const unsigned char *data, size_t len,
     if (data == NULL) {
         data = (const unsigned char *) "";
         len = 0;
+    }
+
+    if (charset == NULL) {
+        charset_len = 0;
     }
 
     memset(&msg, 0, sizeof(ngx_http_lambda_buf_t));
@@ -300,7 +304,7 @@ ngx_http_lambda_json_parse(const unsigned char *data, size_t len,
         }
 
         if (n) {
-            copy = ngx_http_lambda_json_malloc(len + n);
+            copy = ngx_http_lambda_json_alloc(len + n);
             if (copy == NULL) {
                 return -1;
             }
@@ -324,27 +328,26 @@ ngx_http_lambda_json_parse(const unsigned char *data, size_t len,
 
     if (memchr(text, '\0', len) == NULL) {
 
+        /* jansson leaves the error unset when its first allocation fails */
+        memset(&jerr, 0, sizeof(json_error_t));
+
         doc->value = json_loadb((const char *) text, len,
                                 NGX_HTTP_LAMBDA_JSON_FLAGS, &jerr);
 
         if (doc->value != NULL) {
-            ngx_http_lambda_json_free(copy);
+            ngx_http_lambda_json_dealloc(copy);
             return 0;
         }
 
         if (json_error_code(&jerr) == json_error_out_of_memory) {
-            ngx_http_lambda_json_free(copy);
+            ngx_http_lambda_json_dealloc(copy);
             return -1;
         }
-
-    } else {
-        memset(&jerr, 0, sizeof(json_error_t));
-        strcpy(jerr.text, "NUL byte in body");
     }
 
-    rc = ngx_http_lambda_json_explain(text, len, doc, &jerr);
+    rc = ngx_http_lambda_json_explain(text, len, doc);
 
-    ngx_http_lambda_json_free(copy);
+    ngx_http_lambda_json_dealloc(copy);
 
     return rc;
 }
@@ -441,7 +444,7 @@ ngx_http_lambda_utf8_next(const unsigned char *p, size_t len, uint32_t *cp)
 
 
 void *
-ngx_http_lambda_json_malloc(size_t size)
+ngx_http_lambda_json_alloc(size_t size)
 {
     json_free_t    free_fn;
     json_malloc_t  malloc_fn;
@@ -453,7 +456,7 @@ ngx_http_lambda_json_malloc(size_t size)
 
 
 void
-ngx_http_lambda_json_free(void *p)
+ngx_http_lambda_json_dealloc(void *p)
 {
     json_free_t    free_fn;
     json_malloc_t  malloc_fn;
@@ -485,7 +488,7 @@ ngx_http_lambda_buf_add(ngx_http_lambda_buf_t *b, const void *p, size_t n)
             size *= 2;
         }
 
-        data = ngx_http_lambda_json_malloc(size);
+        data = ngx_http_lambda_json_alloc(size);
         if (data == NULL) {
             b->nomem = 1;
             return;
@@ -495,7 +498,7 @@ ngx_http_lambda_buf_add(ngx_http_lambda_buf_t *b, const void *p, size_t n)
             memcpy(data, b->data, b->len);
         }
 
-        ngx_http_lambda_json_free(b->data);
+        ngx_http_lambda_json_dealloc(b->data);
 
         b->data = data;
         b->size = size;
@@ -527,20 +530,9 @@ ngx_http_lambda_buf_add_utf8(ngx_http_lambda_buf_t *b, uint32_t cp)
 
 
 void
-ngx_http_lambda_buf_add_uint(ngx_http_lambda_buf_t *b, size_t n)
-{
-    char  tmp[32];
-
-    snprintf(tmp, sizeof(tmp), "%zu", n);
-
-    ngx_http_lambda_buf_add_cstr(b, tmp);
-}
-
-
-void
 ngx_http_lambda_buf_free(ngx_http_lambda_buf_t *b)
 {
-    ngx_http_lambda_json_free(b->data);
+    ngx_http_lambda_json_dealloc(b->data);
 
     b->data = NULL;
     b->len = 0;
@@ -605,6 +597,7 @@ ngx_http_lambda_json_charset(const char *name, size_t len)
     char    c;
 
     if (name == NULL || len == 0) {
+        /* "charset=" is no charset: Django keeps its default */
         return NGX_HTTP_LAMBDA_CHARSET_UTF8;
     }
 
@@ -641,8 +634,7 @@ ngx_http_lambda_json_charset(const char *name, size_t len)
     norm[n] = '\0';
 
     if (n == 0) {
-        /* Python knows no codec named "", Django then keeps its default */
-        return NGX_HTTP_LAMBDA_CHARSET_UTF8;
+        return NGX_HTTP_LAMBDA_CHARSET_UNKNOWN;
     }
 
     if (strcmp(norm, "utf_8") == 0
@@ -843,7 +835,7 @@ tail:
 
 static int
 ngx_http_lambda_json_explain(const unsigned char *text, size_t len,
-    ngx_http_lambda_json_doc_t *doc, json_error_t *jerr)
+    ngx_http_lambda_json_doc_t *doc)
 {
     int                           rc;
     char                          tmp[160];
@@ -919,7 +911,7 @@ ngx_http_lambda_json_explain(const unsigned char *text, size_t len,
 
     case NGX_HTTP_LAMBDA_ISSUE_BIG_INTEGER:
         ngx_http_lambda_buf_add_cstr(&msg,
-                                     "Integer too large (more than 64 bits)");
+                                     "Integer out of the 64-bit range");
         break;
 
     case NGX_HTTP_LAMBDA_ISSUE_BIG_REAL:
@@ -932,12 +924,6 @@ ngx_http_lambda_json_explain(const unsigned char *text, size_t len,
         if (s.lone) {
             rc = ngx_http_lambda_json_reparse(&s, doc);
 
-            if (rc <= 0) {
-                ngx_http_lambda_json_scan_free(&s);
-                ngx_http_lambda_buf_free(&msg);
-                return rc;
-            }
-
             if (rc == 1) {
                 ngx_http_lambda_buf_add_cstr(&msg, "Too many private-use "
                                              "characters next to lone "
@@ -945,13 +931,20 @@ ngx_http_lambda_json_explain(const unsigned char *text, size_t len,
                 ngx_http_lambda_json_scan_free(&s);
                 return ngx_http_lambda_json_fail(doc, &msg);
             }
+
+            ngx_http_lambda_json_scan_free(&s);
+            ngx_http_lambda_buf_free(&msg);
+            return rc;
         }
 
-        /* jansson refused what Python accepts for a reason not foreseen */
+        /*
+         * The body is one Python accepts and holds nothing jansson refuses:
+         * jansson failed to allocate (it does not always say so).
+         */
 
-        ngx_http_lambda_buf_add_cstr(&msg, jerr->text);
         ngx_http_lambda_json_scan_free(&s);
-        return ngx_http_lambda_json_fail(doc, &msg);
+        ngx_http_lambda_buf_free(&msg);
+        return -1;
     }
 
     ngx_http_lambda_json_position(&msg, text, s.issue_pos);
@@ -981,9 +974,9 @@ codec:
 
 /*
  * Returns 0 when the rewritten body parsed (doc->value set), 1 when no free
- * private-use block is left, 2 when jansson still refuses the copy (it
- * cannot: the scan found nothing else jansson refuses), -1 on allocation
- * failure.
+ * private-use block is left, -1 on allocation failure (also when jansson
+ * refuses the copy: the scan found nothing else it refuses, so it could not
+ * allocate).
  */
 
 static int
@@ -1012,7 +1005,7 @@ ngx_http_lambda_json_reparse(ngx_http_lambda_json_scan_t *s,
 
     /* a 6-byte escape becomes a 4-byte character: the copy never grows */
 
-    copy = ngx_http_lambda_json_malloc(s->len);
+    copy = ngx_http_lambda_json_alloc(s->len);
     if (copy == NULL) {
         return -1;
     }
@@ -1022,15 +1015,10 @@ ngx_http_lambda_json_reparse(ngx_http_lambda_json_scan_t *s,
     doc->value = json_loadb((const char *) copy, n,
                             NGX_HTTP_LAMBDA_JSON_FLAGS, &jerr);
 
-    ngx_http_lambda_json_free(copy);
+    ngx_http_lambda_json_dealloc(copy);
 
     if (doc->value == NULL) {
-
-        if (json_error_code(&jerr) == json_error_out_of_memory) {
-            return -1;
-        }
-
-        return 2;
+        return -1;
     }
 
     doc->surrogate_base = base;
@@ -1601,12 +1589,12 @@ ngx_http_lambda_json_push(ngx_http_lambda_json_scan_t *s, unsigned char kind)
     if (s->depth == s->size) {
         size = s->size ? s->size * 2 : 16;
 
-        kinds = ngx_http_lambda_json_malloc(size);
-        keys = ngx_http_lambda_json_malloc(size * sizeof(json_t *));
+        kinds = ngx_http_lambda_json_alloc(size);
+        keys = ngx_http_lambda_json_alloc(size * sizeof(json_t *));
 
         if (kinds == NULL || keys == NULL) {
-            ngx_http_lambda_json_free(kinds);
-            ngx_http_lambda_json_free(keys);
+            ngx_http_lambda_json_dealloc(kinds);
+            ngx_http_lambda_json_dealloc(keys);
             s->nomem = 1;
             return 1;
         }
@@ -1616,8 +1604,8 @@ ngx_http_lambda_json_push(ngx_http_lambda_json_scan_t *s, unsigned char kind)
             memcpy(keys, s->keys, s->depth * sizeof(json_t *));
         }
 
-        ngx_http_lambda_json_free(s->kinds);
-        ngx_http_lambda_json_free(s->keys);
+        ngx_http_lambda_json_dealloc(s->kinds);
+        ngx_http_lambda_json_dealloc(s->keys);
 
         s->kinds = kinds;
         s->keys = keys;
@@ -1651,8 +1639,8 @@ ngx_http_lambda_json_scan_free(ngx_http_lambda_json_scan_t *s)
         ngx_http_lambda_json_pop(s);
     }
 
-    ngx_http_lambda_json_free(s->kinds);
-    ngx_http_lambda_json_free(s->keys);
+    ngx_http_lambda_json_dealloc(s->kinds);
+    ngx_http_lambda_json_dealloc(s->keys);
     ngx_http_lambda_buf_free(&s->buf);
 
     s->kinds = NULL;
@@ -1786,7 +1774,9 @@ ngx_http_lambda_json_rewrite(const unsigned char *p, size_t len,
             continue;
         }
 
-        (void) ngx_http_lambda_json_hex4(p + i + 2, &cp);
+        if (ngx_http_lambda_json_hex4(p + i + 2, &cp) != 0) {
+            cp = 0;
+        }
 
         if (cp >= 0xD800 && cp <= 0xDBFF
             && i + 11 < len && p[i + 6] == '\\' && p[i + 7] == 'u'
@@ -1913,7 +1903,12 @@ ngx_http_lambda_json_fail(ngx_http_lambda_json_doc_t *doc,
 
     error = json_object();
 
-    if (error == NULL || json_object_set_new(error, "detail", detail) != 0) {
+    if (error == NULL) {
+        json_decref(detail);
+        return -1;
+    }
+
+    if (json_object_set_new(error, "detail", detail) != 0) {
         json_decref(error);
         return -1;
     }

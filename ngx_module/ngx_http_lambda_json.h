@@ -82,7 +82,8 @@ uint32_t ngx_http_lambda_json_surrogate(const ngx_http_lambda_json_doc_t *doc,
  * separators, raw UTF-8, control characters escaped with lowercase hex as
  * Python's json module does; jansson alone writes "\u001F").  Same contract
  * as json_dumpb(value, buf, size, JSON_COMPACT | JSON_ENCODE_ANY): returns
- * the length needed, 0 on failure, and touches buf only when it fits.
+ * the length needed (buf holds the rendering only when that is not above
+ * size; buf may be NULL with size 0), 0 on failure.
  */
 size_t ngx_http_lambda_json_dumpb(const json_t *value, char *buf, size_t size);
 
@@ -91,15 +92,14 @@ size_t ngx_http_lambda_utf8_next(const unsigned char *p, size_t len,
     uint32_t *cp);
 
 /* memory through jansson's allocator */
-void *ngx_http_lambda_json_malloc(size_t size);
-void ngx_http_lambda_json_free(void *p);
+void *ngx_http_lambda_json_alloc(size_t size);
+void ngx_http_lambda_json_dealloc(void *p);
 
 /* a growable byte buffer on jansson's allocator; errors set b->nomem */
 void ngx_http_lambda_buf_add(ngx_http_lambda_buf_t *b, const void *p,
     size_t n);
 void ngx_http_lambda_buf_add_cstr(ngx_http_lambda_buf_t *b, const char *s);
 void ngx_http_lambda_buf_add_utf8(ngx_http_lambda_buf_t *b, uint32_t cp);
-void ngx_http_lambda_buf_add_uint(ngx_http_lambda_buf_t *b, size_t n);
 void ngx_http_lambda_buf_free(ngx_http_lambda_buf_t *b);
 
 /* a JSON string from bytes: UTF-8 when valid, else read as Latin-1 */

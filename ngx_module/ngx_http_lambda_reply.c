@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "ngx_http_lambda_module.h"
+#include "ngx_http_lambda_json.h"
 
 
 #define NGX_HTTP_LAMBDA_JSON_HDR   16
@@ -63,7 +64,11 @@ ngx_http_lambda_reply(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
     static ngx_str_t  vary = ngx_string("Vary");
     static ngx_str_t  www = ngx_string("WWW-Authenticate");
 
+    /* the request may be freed once finalized: the context says so first */
+
     ctx->reason = reason;
+    ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
+    ctx->rc = NGX_DONE;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lambda gateway rejected \"%s\" with %ui, reason \"%V\"",
@@ -147,7 +152,6 @@ ngx_http_lambda_reply_error(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
     u_char     *p;
     va_list     args;
     json_t     *msg, *body, *list;
-    ngx_int_t   rc;
     u_char      buf[NGX_MAX_ERROR_STR];
 
     va_start(args, fmt);
@@ -189,11 +193,9 @@ ngx_http_lambda_reply_error(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
         }
     }
 
-    rc = ngx_http_lambda_reply_json(r, ctx, status, reason, body);
-
     ngx_http_lambda_json_use_pool(NULL);
 
-    return rc;
+    return ngx_http_lambda_reply_json(r, ctx, status, reason, body);
 
 failed:
 
@@ -211,7 +213,7 @@ ngx_http_lambda_reply_json(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
     u_char  *p;
     size_t   len;
 
-    len = json_dumpb(json, NULL, 0, JSON_COMPACT|JSON_ENCODE_ANY);
+    len = ngx_http_lambda_json_dumpb(json, NULL, 0);
 
     if (len == 0) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -224,7 +226,7 @@ ngx_http_lambda_reply_json(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
         return NGX_DONE;
     }
 
-    json_dumpb(json, (char *) p, len, JSON_COMPACT|JSON_ENCODE_ANY);
+    (void) ngx_http_lambda_json_dumpb(json, (char *) p, len);
 
     return ngx_http_lambda_reply(r, ctx, status, reason, p, len);
 }
