@@ -18,7 +18,6 @@ use warnings;
 
 use Test::Base -base;    # blocks(), filters and the Test::More functions
 
-use Cwd ();
 use File::Basename ();
 use File::Path qw(make_path remove_tree);
 use File::Spec ();
@@ -84,6 +83,7 @@ if ($ENV{TEST_NGINX_RANDOMIZE}) {
     srand($$ ^ int(time() * 1000));
     $ServerPort = gen_rand_port({}) or die "no free port for TEST_NGINX_RANDOMIZE\n";
     $ServerPortForClient = $ServerPort;
+    $ENV{TEST_NGINX_SERVER_PORT} = $ServerPort;
 }
 
 if ($UseValgrind && $UseHup) {
@@ -91,7 +91,7 @@ if ($UseValgrind && $UseHup) {
     undef $UseHup;
 }
 
-# Under valgrind nginx is much slower: stretch every client-side timeout.
+# Under valgrind nginx is much slower: stretch client timeouts and waits.
 our $TimeoutFactor = $UseValgrind ? 3 : 1;
 
 our $ServRoot = $ENV{TEST_NGINX_RANDOMIZE}
@@ -119,6 +119,7 @@ our $FirstStart = 1;
 our $ErrLogPos = 0;        # error log offset already examined
 our $RandPorts = {};       # TEST_NGINX_RAND_PORT_N of the current block
 our $InSubprocess = 0;
+our $Starting = 0;         # an nginx daemon may be on its way (pid file pending)
 
 # The client-visible plan must stay right when valgrind adds one test point
 # per block: turn "tests => N" into no_plan (documented in t/README.md).
@@ -137,7 +138,7 @@ if ($UseValgrind) {
 
 # Stop our nginx and fake servers (END blocks) when interrupted, unless the
 # test file handles these signals itself.
-for my $sig (qw(INT TERM HUP)) {
+for my $sig (qw(INT TERM HUP PIPE)) {
     $SIG{$sig} = sub { exit 128 + 2 } if !$SIG{$sig} || $SIG{$sig} eq 'DEFAULT';
 }
 
@@ -308,6 +309,7 @@ sub run_cmd {
     my ($argv, $out) = @_;
     my $pid = fork // block_error("fork failed: $!");
     if ($pid == 0) {
+        $InSubprocess = 1;
         open STDOUT, '>>', $out or POSIX::_exit(126);
         open STDERR, '>&', \*STDOUT or POSIX::_exit(126);
         exec { $argv->[0] } @$argv or POSIX::_exit(127);
@@ -570,7 +572,9 @@ sub start_nginx {
     }
 
     for my $try (1 .. 3) {
+        $Starting = 1;    # not local(): exit() unwinds it before END runs
         my $status = run_cmd(\@argv, "$LogDir/nginx.out");
+        $Starting = 0;
         if ($status == 0) {
             return 1 if wait_for_pid_file(5);
             fail("$name - nginx started but wrote no pid file");
@@ -587,9 +591,11 @@ sub start_nginx {
 }
 
 # HUP mode: reopen the logs, reload, and wait until /ver shows the new
-# config version several times in a row.
+# config version several times in a row and the old workers stopped
+# accepting connections.
 sub reload_nginx {
     my ($name, $pid) = @_;
+    my @old_workers = child_pids($pid);
     kill 'USR1', $pid;
     sleep $Sleep;
     kill 'HUP', $pid;
@@ -602,10 +608,10 @@ sub reload_nginx {
         my $res = parse_response($name, $raw // '', 0, 1);
         if (($res->{body} // '') eq $ConfigVersion) {
             $hits++;
-            # old workers may still accept a few connections: insist, then
-            # wait for them to be gone
+            # nginx signals the old workers only ~100ms after starting the
+            # new ones, and until then both accept: wait for the old ones
             if ($hits >= 20) {
-                wait_old_workers($pid, $deadline);
+                wait_old_workers(\@old_workers, $deadline);
                 return 1;
             }
             next;
@@ -618,16 +624,21 @@ sub reload_nginx {
     return 0;
 }
 
-# HUP mode: wait until no worker of the master is "shutting down".
+sub child_pids {
+    my ($pid) = @_;
+    return split ' ', read_file("/proc/$pid/task/$pid/children") // '';
+}
+
+# HUP mode: wait until each pre-reload worker has exited or is "shutting
+# down" (its title changes just before it closes the listening sockets; it
+# may still finish a request of a previous block).
 sub wait_old_workers {
-    my ($master, $deadline) = @_;
-    while (time < $deadline) {
-        my $kids = read_file("/proc/$master/task/$master/children") // return;
-        my @old = grep { (read_file("/proc/$_/cmdline") // '') =~ /shutting down/ }
-                  split ' ', $kids;
-        return unless @old;
-        sleep 0.02;
+    my ($old, $deadline) = @_;
+    for my $pid (@$old) {
+        sleep 0.01 while time < $deadline && is_running($pid)
+            && (read_file("/proc/$pid/cmdline") // '') !~ /shutting down/;
     }
+    sleep $Sleep;
 }
 
 # Gets nginx running with this block's config: by SIGHUP in HUP mode when
@@ -727,6 +738,7 @@ sub start_tcp_server {
     if ($pid == 0) {
         $InSubprocess = 1;
         $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP);
+        $SIG{PIPE} = 'IGNORE';    # nginx may hang up first: not our business
         # never let a die() escape into the parent's code path
         eval { tcp_server_loop($block, $sock, $req_len, $query_file, $reply); 1 }
             or warn "# fake TCP server: " . (ref $@ ? $@->{msg} : $@) . "\n";
@@ -1366,13 +1378,13 @@ sub run_requests {
             # like the real harness: the log is checked after every response
             # but the last one, then once more at the end
             if ($k < $n || $i < $#$reqs) {
-                sleep parse_time(scalar $block->wait) if $block->wait;
+                sleep parse_time(scalar $block->wait) * $TimeoutFactor if $block->wait;
                 check_error_log($block, $rep, $need_array);
             }
             $idx++;
         }
     }
-    sleep parse_time(scalar $block->wait) if $block->wait;
+    sleep parse_time(scalar $block->wait) * $TimeoutFactor if $block->wait;
     check_error_log($block, $rep, $need_array);
 }
 
@@ -1423,8 +1435,9 @@ sub run_block {
     }
 
     if (!is_running($pid)) {
-        fail("$name - nginx (pid " . ($pid // '?') . ") died during the block");
-        diag(startup_errors());
+        fail("$name - nginx (pid " . ($pid // '?') . ") died during the block (crashed?)");
+        my $errors = startup_errors();
+        diag($errors) if $errors ne '';
     }
     if ($UseValgrind) {
         stop_nginx();
@@ -1464,6 +1477,7 @@ END {
         local $?;    # keep Test::Builder's exit status
         cleanup();
         if (!$NoClean || $UseValgrind) {
+            wait_for_pid_file(3) if $Starting;    # interrupted while starting
             stop_nginx() if nginx_pid();
         }
         if ($ENV{TEST_NGINX_RANDOMIZE} && !$NoClean && $ServRoot =~ m{/t/servroot_\d+$}) {
