@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lambda_module.h"
+#include "ngx_http_lambda_stats.h"
 
 
 static ngx_int_t ngx_http_lambda_step_done(ngx_http_lambda_ctx_t *ctx,
@@ -133,8 +134,7 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
         case NGX_HTTP_LAMBDA_STATE_LIMIT_DONE:
 
             if (ngx_http_lambda_cache_hook == NULL) {
-                ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-                ctx->rc = NGX_DECLINED;
+                ctx->state = NGX_HTTP_LAMBDA_STATE_PASS;
                 break;
             }
 
@@ -143,12 +143,22 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
             rc = ngx_http_lambda_cache_hook(r, ctx);
 
             if (rc == NGX_DECLINED) {
-                ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
-                ctx->rc = NGX_DECLINED;
+                ctx->state = NGX_HTTP_LAMBDA_STATE_PASS;
                 break;
             }
 
             return ngx_http_lambda_step_done(ctx, rc);
+
+        case NGX_HTTP_LAMBDA_STATE_PASS:
+
+            /* every check passed: on to CVAT */
+
+            ngx_http_lambda_stats_request(ctx->route.op,
+                                          NGX_HTTP_LAMBDA_STATS_PASSED);
+
+            ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
+            ctx->rc = NGX_DECLINED;
+            break;
 
         case NGX_HTTP_LAMBDA_STATE_BODY:
         case NGX_HTTP_LAMBDA_STATE_LIMIT:

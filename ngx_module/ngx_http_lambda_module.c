@@ -9,14 +9,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lambda_module.h"
-
-
-typedef struct {
-    ngx_flag_t                 used;    /* lambda_gateway on somewhere */
-} ngx_http_lambda_main_conf_t;
+#include "ngx_http_lambda_stats.h"
 
 
 static char *ngx_http_lambda_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_lambda_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void *ngx_http_lambda_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_lambda_create_loc_conf(ngx_conf_t *cf);
@@ -70,6 +68,13 @@ static ngx_command_t  ngx_http_lambda_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_lambda_loc_conf_t, org_required),
+      NULL },
+
+    { ngx_string("lambda_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lambda_status,
+      0,
+      0,
       NULL },
 
       ngx_null_command
@@ -141,7 +146,16 @@ ngx_http_lambda_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     lmcf->used = 0;
+     *     lmcf->status = 0;
+     *     lmcf->stats_shm = NULL;
      */
+
+    if (ngx_array_init(&lmcf->stats_zones, cf->pool, 4,
+                       sizeof(ngx_http_lambda_stats_zone_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
     return lmcf;
 }
@@ -202,6 +216,12 @@ ngx_http_lambda_init(ngx_conf_t *cf)
 
     lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lambda_module);
 
+    if (lmcf->used || lmcf->status) {
+        if (ngx_http_lambda_stats_init_conf(cf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     if (!lmcf->used) {
         return NGX_OK;
     }
@@ -219,10 +239,26 @@ ngx_http_lambda_init(ngx_conf_t *cf)
 }
 
 
+static char *
+ngx_http_lambda_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t     *clcf;
+    ngx_http_lambda_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lambda_module);
+    lmcf->status = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_lambda_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_lambda_init_process(ngx_cycle_t *cycle)
 {
     ngx_http_lambda_json_init();
 
-    return NGX_OK;
+    return ngx_http_lambda_stats_init_process(cycle);
 }

@@ -45,8 +45,25 @@ typedef enum {
     NGX_HTTP_LAMBDA_STATE_LIMIT,         /* waiting for a limit verdict */
     NGX_HTTP_LAMBDA_STATE_LIMIT_DONE,
     NGX_HTTP_LAMBDA_STATE_CACHE,         /* waiting for a cache fill */
+    NGX_HTTP_LAMBDA_STATE_PASS,          /* on to proxy_pass */
     NGX_HTTP_LAMBDA_STATE_DONE
 } ngx_http_lambda_state_e;
+
+
+typedef struct {
+    ngx_str_t                       name;
+    ngx_uint_t                      kind;
+    void                           *usage;      /* a usage handler */
+    void                           *usage_data;
+} ngx_http_lambda_stats_zone_t;
+
+
+typedef struct {
+    ngx_flag_t                 used;          /* lambda_gateway on */
+    ngx_flag_t                 status;        /* lambda_status */
+    ngx_array_t                stats_zones;   /* stats_zone_t */
+    ngx_shm_zone_t            *stats_shm;
+} ngx_http_lambda_main_conf_t;
 
 
 typedef struct {
@@ -117,6 +134,8 @@ ngx_int_t ngx_http_lambda_reply_error(ngx_http_request_t *r,
 ngx_int_t ngx_http_lambda_reply_json(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx, ngx_uint_t status,
     ngx_http_lambda_reason_e reason, void *json);
+
+ngx_int_t ngx_http_lambda_status_handler(ngx_http_request_t *r);
 
 void ngx_http_lambda_json_use_pool(ngx_pool_t *pool);
 void ngx_http_lambda_json_init(void);

@@ -17,6 +17,7 @@
 
 #include "ngx_http_lambda_module.h"
 #include "ngx_http_lambda_json.h"
+#include "ngx_http_lambda_stats.h"
 
 
 #define NGX_HTTP_LAMBDA_JSON_HDR   16
@@ -69,6 +70,10 @@ ngx_http_lambda_reply(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
     ctx->reason = reason;
     ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
     ctx->rc = NGX_DONE;
+
+    ngx_http_lambda_stats_reject(reason);
+    ngx_http_lambda_stats_request(ctx->route.op,
+                                  NGX_HTTP_LAMBDA_STATS_REJECTED);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lambda gateway rejected \"%s\" with %ui, reason \"%V\"",
