@@ -23,6 +23,8 @@ typedef struct {
 
 
 static int ngx_http_lambda_hex(unsigned char c);
+static int ngx_http_lambda_unescape_eq(const unsigned char *p, size_t len,
+    const unsigned char *s, size_t slen);
 static void ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
     ngx_http_lambda_arg_t *wanted, size_t n);
 static size_t ngx_http_lambda_unescape(const unsigned char *p, size_t len,
@@ -153,6 +155,45 @@ ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
 
         p = amp + 1;
     }
+}
+
+
+/* compares the decoded value with a string without a buffer for it */
+
+static int
+ngx_http_lambda_unescape_eq(const unsigned char *p, size_t len,
+    const unsigned char *s, size_t slen)
+{
+    size_t         i, n;
+    unsigned char  c[1];
+
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+
+        /* one decoded byte at a time, as ngx_http_lambda_unescape() */
+
+        if (p[i] == '%' && i + 2 < len
+            && ngx_http_lambda_hex(p[i + 1]) >= 0
+            && ngx_http_lambda_hex(p[i + 2]) >= 0)
+        {
+            (void) ngx_http_lambda_unescape(p + i, 3, c, 1);
+            i += 3;
+
+        } else {
+            (void) ngx_http_lambda_unescape(p + i, 1, c, 1);
+            i++;
+        }
+
+        if (n >= slen || s[n] != c[0]) {
+            return 0;
+        }
+
+        n++;
+    }
+
+    return n == slen;
 }
 
 
@@ -294,7 +335,7 @@ ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len, char *out,
 {
     int        neg;
     size_t     i, end, digits;
-    uint64_t   v;
+    uint64_t   v, limit;
     char       tmp[24];
     size_t     n;
 
@@ -320,6 +361,7 @@ ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len, char *out,
 
     v = 0;
     digits = 0;
+    limit = neg ? (uint64_t) 1 << 63 : ((uint64_t) 1 << 63) - 1;
 
     for ( /* void */ ; i < end; i++) {
 
@@ -337,7 +379,9 @@ ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len, char *out,
             return 0;
         }
 
-        if (v > (UINT64_MAX / 2 - 9) / 10) {
+        /* |INT64_MIN| is 2^63, INT64_MAX is 2^63 - 1 */
+
+        if (v > (limit - (uint64_t) (p[i] - '0')) / 10) {
             return 0;
         }
 
@@ -427,8 +471,12 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
 
     if (has_org && header != NULL
         && (slug_len != header_len
-            || slug_len > sizeof(slug)
-            || memcmp(slug, header, slug_len) != 0))
+            || (slug_len <= sizeof(slug)
+                && memcmp(slug, header, slug_len) != 0)
+            || (slug_len > sizeof(slug)
+                && !ngx_http_lambda_unescape_eq(wanted[0].value,
+                                                wanted[0].value_len,
+                                                header, header_len))))
     {
         return NGX_HTTP_LAMBDA_ORG_CONFLICT_SLUG;
     }
