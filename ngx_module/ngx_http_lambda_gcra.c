@@ -9,10 +9,6 @@
 #include "ngx_http_lambda_gcra.h"
 
 
-static void ngx_http_lambda_gcra_fill(const ngx_http_lambda_gcra_policy_t *p,
-    uint64_t used, unsigned allowed, ngx_http_lambda_gcra_result_t *res);
-
-
 int
 ngx_http_lambda_gcra_parse_rate(const unsigned char *s, size_t len,
     uint64_t *interval)
@@ -87,14 +83,14 @@ ngx_http_lambda_gcra_update(const ngx_http_lambda_gcra_policy_t *p,
     t = (*tat > now) ? *tat : now;
 
     if (t + p->interval - now > limit) {
-        ngx_http_lambda_gcra_fill(p, t - now, 0, res);
+        ngx_http_lambda_gcra_result(p, t - now, 0, res);
         return;
     }
 
     t += p->interval;
     *tat = t;
 
-    ngx_http_lambda_gcra_fill(p, t - now, 1, res);
+    ngx_http_lambda_gcra_result(p, t - now, 1, res);
 }
 
 
@@ -103,14 +99,12 @@ ngx_http_lambda_gcra_describe(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t tat, uint64_t now, unsigned allowed,
     ngx_http_lambda_gcra_result_t *res)
 {
-    ngx_http_lambda_gcra_fill(p, (tat > now) ? tat - now : 0, allowed, res);
+    ngx_http_lambda_gcra_result(p, (tat > now) ? tat - now : 0, allowed, res);
 }
 
 
-/* "used" is the part of the bucket filled, in microseconds */
-
-static void
-ngx_http_lambda_gcra_fill(const ngx_http_lambda_gcra_policy_t *p,
+void
+ngx_http_lambda_gcra_result(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t used, unsigned allowed, ngx_http_lambda_gcra_result_t *res)
 {
     uint64_t  limit;

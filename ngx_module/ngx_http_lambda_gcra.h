@@ -73,6 +73,13 @@ void ngx_http_lambda_gcra_describe(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t tat, uint64_t now, unsigned allowed,
     ngx_http_lambda_gcra_result_t *res);
 
+/*
+ * The same from "used", max(tat, now) - now after the decision: the part
+ * of the bucket that is filled, in microseconds.
+ */
+void ngx_http_lambda_gcra_result(const ngx_http_lambda_gcra_policy_t *p,
+    uint64_t used, unsigned allowed, ngx_http_lambda_gcra_result_t *res);
+
 /* gives back one admitted request; returns 1 when the key is now empty */
 int ngx_http_lambda_gcra_refund(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t *tat, uint64_t now);

@@ -66,8 +66,10 @@ typedef struct {
     ngx_http_lambda_gcra_policy_t     gcra;
     uint64_t                          quota;       /* RateLimit-Policy q */
     uint64_t                          window;      /* RateLimit-Policy w */
-    ngx_str_t                         args[3];     /* of the Redis script */
-    ngx_str_t                         refund[3];
+    ngx_str_t                         item;        /* "zone";q=..;w=.. */
+    size_t                            name_len;    /* of "zone" in item */
+    ngx_http_lambda_redis_args_t      charge;      /* of the Redis script */
+    ngx_http_lambda_redis_args_t      refund;
 } ngx_http_lambda_limit_policy_t;
 
 
@@ -79,7 +81,6 @@ typedef struct {
 
 typedef struct {
     ngx_str_t                         name;
-    ngx_str_t                         item;        /* name as an sf-string */
     ngx_http_lambda_shm_t            *shm;         /* local state, fallback */
     ngx_http_lambda_limit_policy_t    policy;
     ngx_uint_t                        backend;
@@ -128,6 +129,7 @@ typedef struct {
     ngx_uint_t                        charged;
     unsigned                          degraded:1;
     unsigned                          org:1;       /* an organization */
+    unsigned                          keyed:1;     /* key=$variable */
 } ngx_http_lambda_limit_item_t;
 
 
@@ -139,8 +141,11 @@ typedef struct {
     ngx_http_lambda_redis_op_t       *op;
     ngx_event_t                       resume;
     ngx_http_lambda_limit_status_e    status;
+    ngx_uint_t                        action;      /* once decided */
     uint64_t                          remaining;
+    uint64_t                          retry_after; /* of a rejection */
     unsigned                          has_remaining:1;
+    unsigned                          decided:1;
     unsigned                          headers:1;
     unsigned                          parked:1;
     unsigned                          refunded:1;
@@ -157,9 +162,10 @@ void ngx_http_lambda_limit_local(ngx_http_lambda_limit_item_t *item);
 void ngx_http_lambda_limit_local_refund(ngx_http_lambda_limit_item_t *item);
 
 
-extern ngx_str_t                      ngx_http_lambda_limit_statuses[];
-extern ngx_http_output_header_filter_pt  ngx_http_lambda_limit_next_header_filter;
-extern ngx_module_t                   ngx_http_lambda_limit_module;
+extern ngx_str_t                          ngx_http_lambda_limit_statuses[];
+extern ngx_http_output_header_filter_pt
+    ngx_http_lambda_limit_next_header_filter;
+extern ngx_module_t                       ngx_http_lambda_limit_module;
 
 
 #endif /* _NGX_HTTP_LAMBDA_LIMIT_H_INCLUDED_ */

@@ -35,6 +35,8 @@ ngx_http_lambda_limit_local(ngx_http_lambda_limit_item_t *item)
     shm = item->zone->shm;
     now = ngx_http_lambda_limit_now();
 
+    item->hash = ngx_crc32_short(item->identity.data, item->identity.len);
+
     ngx_http_lambda_shm_lock(shm);
 
     node = ngx_http_lambda_shm_lookup(shm, item->hash, item->identity.data,

@@ -43,8 +43,7 @@ typedef struct {
     ngx_uint_t                       index;
     ngx_http_lambda_redis_script_t  *script;
     ngx_str_t                       *key;
-    ngx_str_t                       *args;
-    ngx_uint_t                       nargs;
+    ngx_http_lambda_redis_args_t    *args;
     unsigned                         retried:1;
 } ngx_http_lambda_redis_cmd_t;
 
@@ -116,7 +115,8 @@ static void ngx_http_lambda_redis_op_free(ngx_http_lambda_redis_xop_t *xop);
 
 static u_char *ngx_http_lambda_redis_format(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
-    ngx_str_t *args, ngx_uint_t nargs, size_t *len);
+    ngx_http_lambda_redis_args_t *args, size_t *len);
+static u_char *ngx_http_lambda_redis_len(u_char *p, u_char type, size_t n);
 static void ngx_http_lambda_redis_failure(ngx_http_lambda_redis_t *rd,
     const char *reason, ngx_uint_t how);
 static void ngx_http_lambda_redis_degrade(ngx_http_lambda_redis_t *rd,
@@ -367,9 +367,10 @@ ngx_http_lambda_redis_script_t *
 ngx_http_lambda_redis_add_script(ngx_conf_t *cf,
     ngx_http_lambda_redis_conf_t *rcf, ngx_str_t *text)
 {
-    u_char                           digest[20];
+    u_char                          *p;
     ngx_sha1_t                       sha1;
     ngx_http_lambda_redis_script_t  *script;
+    u_char                           digest[20];
 
     script = ngx_array_push(&rcf->scripts);
     if (script == NULL) {
@@ -384,7 +385,71 @@ ngx_http_lambda_redis_add_script(ngx_conf_t *cf,
 
     ngx_hex_dump(script->sha, digest, 20);
 
+    /* "$7\r\nEVALSHA\r\n$40\r\n<sha>\r\n$1\r\n1\r\n" */
+
+    p = ngx_pnalloc(cf->pool, sizeof("$7\r\nEVALSHA\r\n$40\r\n\r\n$1\r\n1\r\n")
+                              - 1 + 40);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    script->evalsha.data = p;
+    p = ngx_cpymem(p, "$7\r\nEVALSHA\r\n$40\r\n",
+                   sizeof("$7\r\nEVALSHA\r\n$40\r\n") - 1);
+    p = ngx_cpymem(p, script->sha, 40);
+    p = ngx_cpymem(p, "\r\n$1\r\n1\r\n", sizeof("\r\n$1\r\n1\r\n") - 1);
+    script->evalsha.len = p - script->evalsha.data;
+
+    /* "$4\r\nEVAL\r\n$<len>\r\n<text>\r\n$1\r\n1\r\n" */
+
+    p = ngx_pnalloc(cf->pool, sizeof("$4\r\nEVAL\r\n$\r\n\r\n$1\r\n1\r\n") - 1
+                              + NGX_SIZE_T_LEN + text->len);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    script->eval.data = p;
+    p = ngx_cpymem(p, "$4\r\nEVAL\r\n", sizeof("$4\r\nEVAL\r\n") - 1);
+    p = ngx_http_lambda_redis_len(p, '$', text->len);
+    p = ngx_cpymem(p, text->data, text->len);
+    p = ngx_cpymem(p, "\r\n$1\r\n1\r\n", sizeof("\r\n$1\r\n1\r\n") - 1);
+    script->eval.len = p - script->eval.data;
+
     return script;
+}
+
+
+ngx_int_t
+ngx_http_lambda_redis_args(ngx_conf_t *cf, ngx_http_lambda_redis_args_t *args,
+    ngx_str_t *values, ngx_uint_t n)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_uint_t   i;
+
+    len = 0;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + values[i].len;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    args->resp.data = p;
+    args->n = n;
+
+    for (i = 0; i < n; i++) {
+        p = ngx_http_lambda_redis_len(p, '$', values[i].len);
+        p = ngx_cpymem(p, values[i].data, values[i].len);
+        *p++ = CR; *p++ = LF;
+    }
+
+    args->resp.len = p - args->resp.data;
+
+    return NGX_OK;
 }
 
 
@@ -943,8 +1008,8 @@ ngx_http_lambda_redis_op_create(ngx_uint_t n)
 
 ngx_int_t
 ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op, ngx_uint_t index,
-    ngx_http_lambda_redis_script_t *script, ngx_str_t *key, ngx_str_t *args,
-    ngx_uint_t nargs)
+    ngx_http_lambda_redis_script_t *script, ngx_str_t *key,
+    ngx_http_lambda_redis_args_t *args)
 {
     ngx_http_lambda_redis_cmd_t  *cmd;
     ngx_http_lambda_redis_xop_t  *xop;
@@ -958,7 +1023,6 @@ ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op, ngx_uint_t index,
     cmd->script = script;
     cmd->key = key;
     cmd->args = args;
-    cmd->nargs = nargs;
     cmd->retried = 0;
 
     if (ngx_http_lambda_redis_send(cmd, 0) != NGX_OK) {
@@ -985,7 +1049,7 @@ ngx_http_lambda_redis_send(ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t eval)
     }
 
     p = ngx_http_lambda_redis_format(rd, cmd->script, eval, cmd->key,
-                                     cmd->args, cmd->nargs, &len);
+                                     cmd->args, &len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -1006,7 +1070,7 @@ ngx_http_lambda_redis_send(ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t eval)
 
 ngx_int_t
 ngx_http_lambda_redis_eval_detached(ngx_http_lambda_redis_script_t *script,
-    ngx_str_t *key, ngx_str_t *args, ngx_uint_t nargs)
+    ngx_str_t *key, ngx_http_lambda_redis_args_t *args)
 {
     u_char                   *p;
     size_t                    len;
@@ -1022,7 +1086,7 @@ ngx_http_lambda_redis_eval_detached(ngx_http_lambda_redis_script_t *script,
 
     /* the script text goes along: there is nobody to retry a NOSCRIPT */
 
-    p = ngx_http_lambda_redis_format(rd, script, 1, key, args, nargs, &len);
+    p = ngx_http_lambda_redis_format(rd, script, 1, key, args, &len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -1254,6 +1318,15 @@ ngx_http_lambda_redis_op_free(ngx_http_lambda_redis_xop_t *xop)
 }
 
 
+void
+ngx_http_lambda_redis_report(const char *reason)
+{
+    if (ngx_http_lambda_redis.conf) {
+        ngx_http_lambda_redis_degrade(&ngx_http_lambda_redis, reason);
+    }
+}
+
+
 ngx_msec_t
 ngx_http_lambda_redis_retry_in(void)
 {
@@ -1270,25 +1343,23 @@ ngx_http_lambda_redis_retry_in(void)
 
 /*
  * EVALSHA sha 1 key args..., or EVAL script 1 key args..., in the RESP
- * protocol, into a buffer of the worker that grows when needed
+ * protocol, into a buffer of the worker that grows when needed: only the
+ * key is formatted per call
  */
 
 static u_char *
 ngx_http_lambda_redis_format(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
-    ngx_str_t *args, ngx_uint_t nargs, size_t *len)
+    ngx_http_lambda_redis_args_t *args, size_t *len)
 {
-    u_char      *p;
-    size_t       size;
-    ngx_uint_t   i;
+    u_char     *p;
+    size_t      size;
+    ngx_str_t  *head;
 
-    size = sizeof("*\r\n$7\r\nEVALSHA\r\n$\r\n\r\n$1\r\n1\r\n$\r\n\r\n")
-           + 3 * NGX_INT_T_LEN + key->len
-           + (eval ? script->text.len : 40);
+    head = eval ? &script->eval : &script->evalsha;
 
-    for (i = 0; i < nargs; i++) {
-        size += sizeof("$\r\n\r\n") + NGX_SIZE_T_LEN + args[i].len;
-    }
+    size = sizeof("*\r\n$\r\n\r\n") - 1 + 2 * NGX_SIZE_T_LEN + head->len
+           + key->len + args->resp.len;
 
     if (size > rd->buf_size) {
         size = ngx_max(size, 512);
@@ -1308,34 +1379,42 @@ ngx_http_lambda_redis_format(ngx_http_lambda_redis_t *rd,
 
     p = rd->buf;
 
-    p = ngx_sprintf(p, "*%ui\r\n", 4 + nargs);
+    p = ngx_http_lambda_redis_len(p, '*', 4 + args->n);
 
-    if (eval) {
-        p = ngx_cpymem(p, "$4\r\nEVAL\r\n", sizeof("$4\r\nEVAL\r\n") - 1);
-        p = ngx_sprintf(p, "$%uz\r\n", script->text.len);
-        p = ngx_cpymem(p, script->text.data, script->text.len);
+    p = ngx_cpymem(p, head->data, head->len);
 
-    } else {
-        p = ngx_cpymem(p, "$7\r\nEVALSHA\r\n$40\r\n",
-                       sizeof("$7\r\nEVALSHA\r\n$40\r\n") - 1);
-        p = ngx_cpymem(p, script->sha, 40);
-    }
-
-    p = ngx_cpymem(p, "\r\n$1\r\n1\r\n", sizeof("\r\n$1\r\n1\r\n") - 1);
-
-    p = ngx_sprintf(p, "$%uz\r\n", key->len);
+    p = ngx_http_lambda_redis_len(p, '$', key->len);
     p = ngx_cpymem(p, key->data, key->len);
     *p++ = CR; *p++ = LF;
 
-    for (i = 0; i < nargs; i++) {
-        p = ngx_sprintf(p, "$%uz\r\n", args[i].len);
-        p = ngx_cpymem(p, args[i].data, args[i].len);
-        *p++ = CR; *p++ = LF;
-    }
+    p = ngx_cpymem(p, args->resp.data, args->resp.len);
 
     *len = p - rd->buf;
 
     return rd->buf;
+}
+
+
+/* "$<n>\r\n" or "*<n>\r\n" */
+
+static u_char *
+ngx_http_lambda_redis_len(u_char *p, u_char type, size_t n)
+{
+    u_char   *q;
+    u_char    digits[NGX_SIZE_T_LEN];
+
+    q = digits + NGX_SIZE_T_LEN;
+
+    do {
+        *--q = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    *p++ = type;
+    p = ngx_cpymem(p, q, digits + NGX_SIZE_T_LEN - q);
+    *p++ = CR; *p++ = LF;
+
+    return p;
 }
 
 

@@ -35,7 +35,18 @@
 typedef struct {
     ngx_str_t                     text;
     u_char                        sha[40];      /* hex SHA-1 of text */
+
+    /* the commands up to the key, in RESP, without the "*N" header */
+    ngx_str_t                     evalsha;      /* EVALSHA sha 1 */
+    ngx_str_t                     eval;         /* EVAL text 1 */
 } ngx_http_lambda_redis_script_t;
+
+
+/* the arguments of a script call, in RESP, prepared once */
+typedef struct {
+    ngx_str_t                     resp;         /* "$<len>\r\n<arg>\r\n"... */
+    ngx_uint_t                    n;
+} ngx_http_lambda_redis_args_t;
 
 
 typedef struct {
@@ -103,6 +114,8 @@ char *ngx_http_lambda_redis_conf(ngx_conf_t *cf,
     ngx_http_lambda_redis_conf_t *rcf);
 ngx_http_lambda_redis_script_t *ngx_http_lambda_redis_add_script(
     ngx_conf_t *cf, ngx_http_lambda_redis_conf_t *rcf, ngx_str_t *text);
+ngx_int_t ngx_http_lambda_redis_args(ngx_conf_t *cf,
+    ngx_http_lambda_redis_args_t *args, ngx_str_t *values, ngx_uint_t n);
 
 ngx_int_t ngx_http_lambda_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_lambda_redis_conf_t *rcf);
@@ -115,14 +128,14 @@ void ngx_http_lambda_redis_exit_process(ngx_cycle_t *cycle);
 ngx_http_lambda_redis_op_t *ngx_http_lambda_redis_op_create(ngx_uint_t n);
 
 /*
- * Queues EVALSHA of a script with one key and nargs arguments as command
+ * Queues EVALSHA of a script with one key and the arguments as command
  * "index" of the op; a NOSCRIPT reply is answered by sending the script
  * once with EVAL.  The key and arguments must stay valid until the op is
  * done or cancelled.  NGX_ERROR: nothing was queued for this index.
  */
 ngx_int_t ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op,
     ngx_uint_t index, ngx_http_lambda_redis_script_t *script, ngx_str_t *key,
-    ngx_str_t *args, ngx_uint_t nargs);
+    ngx_http_lambda_redis_args_t *args);
 
 /*
  * starts the timer; NGX_DECLINED: no command could be queued, the op is
@@ -135,8 +148,11 @@ void ngx_http_lambda_redis_op_cancel(ngx_http_lambda_redis_op_t *op);
 
 /* the same command without an owner and without a reply, best effort */
 ngx_int_t ngx_http_lambda_redis_eval_detached(
-    ngx_http_lambda_redis_script_t *script, ngx_str_t *key, ngx_str_t *args,
-    ngx_uint_t nargs);
+    ngx_http_lambda_redis_script_t *script, ngx_str_t *key,
+    ngx_http_lambda_redis_args_t *args);
+
+/* a reply its owner could not use: logged once, as other degradations */
+void ngx_http_lambda_redis_report(const char *reason);
 
 /* milliseconds until the breaker lets operations through again */
 ngx_msec_t ngx_http_lambda_redis_retry_in(void);
