@@ -479,8 +479,6 @@ ngx_http_lambda_cache_commit(ngx_http_lambda_cache_req_t *rs)
         }
 
         ngx_http_lambda_shm_set_expire(e, expire);
-
-        csh->stored++;
     }
 
     ngx_http_lambda_shm_unlock(shm);
@@ -578,7 +576,6 @@ ngx_http_lambda_cache_purge(ngx_http_lambda_shm_t *shm)
     csh = ngx_http_lambda_cache_sh(shm);
 
     csh->generation++;
-    csh->purged++;
 
     n = shm->sh->entries;
 
@@ -594,34 +591,50 @@ ngx_http_lambda_cache_purge(ngx_http_lambda_shm_t *shm)
 }
 
 
-/* a request's final status, counted once, without the lock */
+/* a request's final status, for lambda_status */
 
 void
 ngx_http_lambda_cache_count(ngx_http_lambda_shm_t *shm,
     ngx_http_lambda_cache_status_e status)
 {
-    if (status != NGX_HTTP_LAMBDA_CACHE_NONE) {
-        (void) ngx_atomic_fetch_add(
-                   &ngx_http_lambda_cache_sh(shm)->statuses[status], 1);
+    ngx_http_lambda_cache_zone_t  *zone;
+
+    static ngx_uint_t  map[] = {
+        0,                                  /* none: not counted */
+        NGX_HTTP_LAMBDA_STATS_CACHE_MISS,
+        NGX_HTTP_LAMBDA_STATS_CACHE_BYPASS,
+        NGX_HTTP_LAMBDA_STATS_CACHE_EXPIRED,
+        NGX_HTTP_LAMBDA_STATS_CACHE_STALE,
+        NGX_HTTP_LAMBDA_STATS_CACHE_UPDATING,
+        NGX_HTTP_LAMBDA_STATS_CACHE_HIT
+    };
+
+    if (status == NGX_HTTP_LAMBDA_CACHE_NONE) {
+        return;
     }
+
+    zone = shm->data;
+
+    ngx_http_lambda_stats_cache(zone->stats, map[status]);
 }
 
 
-/* for the status page: a snapshot of a zone's counters */
+/*
+ * The gauges of lambda_status: entries (lists, leases and known
+ * credentials) and the bytes of the zone's pages in use.
+ */
 
 void
-ngx_http_lambda_cache_stats(ngx_shm_zone_t *zone,
-    ngx_http_lambda_cache_stats_t *st)
+ngx_http_lambda_cache_usage(void *data, ngx_uint_t *entries, size_t *bytes)
 {
-    ngx_uint_t                   i, pages;
-    ngx_http_lambda_shm_t       *shm;
-    ngx_http_lambda_cache_sh_t  *csh;
+    ngx_http_lambda_shm_t  *shm = data;
 
-    ngx_memzero(st, sizeof(ngx_http_lambda_cache_stats_t));
+    ngx_uint_t  pages;
 
-    shm = zone->data;
+    *entries = 0;
+    *bytes = 0;
 
-    if (shm == NULL || shm->sh == NULL) {
+    if (shm->sh == NULL) {
         return;
     }
 
@@ -629,17 +642,8 @@ ngx_http_lambda_cache_stats(ngx_shm_zone_t *zone,
 
     ngx_http_lambda_shm_lock(shm);
 
-    csh = ngx_http_lambda_cache_sh(shm);
-
-    for (i = 0; i <= NGX_HTTP_LAMBDA_CACHE_HIT; i++) {
-        st->requests[i] = csh->statuses[i];
-    }
-
-    st->stored = csh->stored;
-    st->purged = csh->purged;
-    st->entries = shm->sh->entries;
-    st->evicted = shm->sh->evicted;
-    st->bytes = (pages - shm->shpool->pfree) << ngx_pagesize_shift;
+    *entries = shm->sh->entries;
+    *bytes = (pages - shm->shpool->pfree) << ngx_pagesize_shift;
 
     ngx_http_lambda_shm_unlock(shm);
 }

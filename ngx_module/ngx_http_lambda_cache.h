@@ -28,6 +28,7 @@
 
 #include "ngx_http_lambda_module.h"
 #include "ngx_http_lambda_shm.h"
+#include "ngx_http_lambda_stats.h"
 
 
 /* bumped when the zone's entry or data layout changes */
@@ -75,28 +76,13 @@ typedef struct {
 /* the zone's own data, in shm->sh->data */
 typedef struct {
     ngx_uint_t                       generation; /* bumped by a purge */
-    ngx_atomic_uint_t                stored;
-    ngx_atomic_uint_t                purged;
-    ngx_atomic_uint_t                statuses[NGX_HTTP_LAMBDA_CACHE_HIT + 1];
 } ngx_http_lambda_cache_sh_t;
 
 
-/*
- * A zone's counters for the status page (lambda_status): requests by final
- * $lambda_cache_status (indexed by ngx_http_lambda_cache_status_e), answers
- * stored, purges, entries (lists, leases and known credentials), entries
- * evicted while still live, and the bytes of the zone's pages in use.
- * Cache zones are the shared memory zones tagged
- * &ngx_http_lambda_cache_module.
- */
+/* a zone's configuration, in shm->data */
 typedef struct {
-    ngx_uint_t                       requests[NGX_HTTP_LAMBDA_CACHE_HIT + 1];
-    ngx_uint_t                       stored;
-    ngx_uint_t                       purged;
-    ngx_uint_t                       entries;
-    ngx_uint_t                       evicted;
-    size_t                           bytes;
-} ngx_http_lambda_cache_stats_t;
+    ngx_int_t                        stats;      /* lambda_status index */
+} ngx_http_lambda_cache_zone_t;
 
 
 /* a stored body, copied once into a worker's memory and shared there */
@@ -171,8 +157,9 @@ void ngx_http_lambda_cache_verdict(ngx_http_lambda_cache_req_t *rs,
 ngx_uint_t ngx_http_lambda_cache_purge(ngx_http_lambda_shm_t *shm);
 void ngx_http_lambda_cache_count(ngx_http_lambda_shm_t *shm,
     ngx_http_lambda_cache_status_e status);
-void ngx_http_lambda_cache_stats(ngx_shm_zone_t *zone,
-    ngx_http_lambda_cache_stats_t *st);
+void ngx_http_lambda_cache_usage(void *data, ngx_uint_t *entries,
+    size_t *bytes);
+ngx_uint_t ngx_http_lambda_cache_served(ngx_http_lambda_ctx_t *ctx);
 size_t ngx_http_lambda_cache_max_size(ngx_http_lambda_shm_t *shm);
 
 /* ngx_http_lambda_cache_body.c */

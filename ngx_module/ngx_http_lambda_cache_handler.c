@@ -25,11 +25,26 @@
 #define NGX_HTTP_LAMBDA_CACHE_ARG   32
 
 
+/* a key being digested: its bytes go to MD5 a block at a time */
+typedef struct {
+    ngx_md5_t                     md5;
+    u_char                       *last;
+    u_char                        buf[64];
+} ngx_http_lambda_cache_digest_t;
+
+
 static ngx_http_lambda_cache_req_t *ngx_http_lambda_cache_create(
     ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx,
     ngx_http_lambda_cache_loc_conf_t *clcf);
-static void ngx_http_lambda_cache_field(ngx_md5_t *md5, u_char *data,
-    size_t len);
+static ngx_uint_t ngx_http_lambda_cache_scheme(ngx_str_t *args);
+static void ngx_http_lambda_cache_digest_init(
+    ngx_http_lambda_cache_digest_t *d, u_char tag);
+static void ngx_http_lambda_cache_digest_field(
+    ngx_http_lambda_cache_digest_t *d, u_char *data, size_t len);
+static void ngx_http_lambda_cache_digest_put(
+    ngx_http_lambda_cache_digest_t *d, u_char *data, size_t len);
+static void ngx_http_lambda_cache_digest_final(
+    ngx_http_lambda_cache_digest_t *d, u_char *key);
 static ngx_int_t ngx_http_lambda_cache_wait(ngx_http_request_t *r,
     ngx_http_lambda_cache_req_t *rs);
 static void ngx_http_lambda_cache_wait_handler(ngx_event_t *ev);
@@ -122,13 +137,13 @@ static ngx_http_lambda_cache_req_t *
 ngx_http_lambda_cache_create(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx, ngx_http_lambda_cache_loc_conf_t *clcf)
 {
-    size_t                        scheme_len;
-    ngx_md5_t                     md5;
-    ngx_str_t                     accept;
-    ngx_uint_t                    scheme;
-    ngx_pool_cleanup_t           *cln;
-    ngx_http_lambda_cache_req_t  *rs;
-    u_char                        tag, arg[NGX_HTTP_LAMBDA_CACHE_ARG];
+    size_t                           scheme_len;
+    ngx_str_t                        accept;
+    ngx_uint_t                       scheme;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_lambda_cache_req_t     *rs;
+    ngx_http_lambda_cache_digest_t   d;
+    u_char                           arg[NGX_HTTP_LAMBDA_CACHE_ARG];
 
     rs = ngx_pcalloc(r->pool, sizeof(ngx_http_lambda_cache_req_t));
     if (rs == NULL) {
@@ -165,16 +180,19 @@ ngx_http_lambda_cache_create(ngx_http_request_t *r,
         goto bypass;
     }
 
-    scheme_len = 0;
+    scheme = 0;
 
-    scheme = r->args.len
-             && ngx_http_lambda_query_arg(r->args.data, r->args.len,
-                                          "scheme", 6, arg,
-                                          NGX_HTTP_LAMBDA_CACHE_ARG,
-                                          &scheme_len);
+    if (ngx_http_lambda_cache_scheme(&r->args)) {
+        scheme = ngx_http_lambda_query_arg(r->args.data, r->args.len,
+                                           "scheme", 6, arg,
+                                           NGX_HTTP_LAMBDA_CACHE_ARG,
+                                           &scheme_len);
 
-    if (scheme && (scheme_len != 4 || ngx_strncmp(arg, "json", 4) != 0)) {
-        goto bypass;
+        if (scheme
+            && (scheme_len != 4 || ngx_strncmp(arg, "json", 4) != 0))
+        {
+            goto bypass;
+        }
     }
 
     rs->cacheable = 1;
@@ -191,36 +209,31 @@ ngx_http_lambda_cache_create(ngx_http_request_t *r,
     cln->handler = ngx_http_lambda_cache_cleanup;
     cln->data = rs;
 
-    tag = rs->shared ? 's' : 'c';
-
-    ngx_md5_init(&md5);
-    ngx_http_lambda_cache_field(&md5, &tag, 1);
-    ngx_http_lambda_cache_field(&md5, ctx->org.data, ctx->org.len);
-    ngx_http_lambda_cache_field(&md5, accept.data, accept.len);
-    ngx_http_lambda_cache_field(&md5, (u_char *) ctx->route.format,
-                                ctx->route.format_suffix ? 4 : 0);
-    ngx_http_lambda_cache_field(&md5, (u_char *) "json", scheme ? 4 : 0);
+    ngx_http_lambda_cache_digest_init(&d, rs->shared ? 's' : 'c');
+    ngx_http_lambda_cache_digest_field(&d, ctx->org.data, ctx->org.len);
+    ngx_http_lambda_cache_digest_field(&d, accept.data, accept.len);
+    ngx_http_lambda_cache_digest_field(&d, (u_char *) "json",
+                                       ctx->route.format_suffix ? 4 : 0);
+    ngx_http_lambda_cache_digest_field(&d, (u_char *) "json",
+                                       scheme ? 4 : 0);
 
     if (!rs->shared) {
-        ngx_http_lambda_cache_field(&md5, ctx->credential.data,
-                                    ctx->credential.len);
-        ngx_md5_final(rs->key, &md5);
+        ngx_http_lambda_cache_digest_field(&d, ctx->credential.data,
+                                           ctx->credential.len);
+        ngx_http_lambda_cache_digest_final(&d, rs->key);
 
         return rs;
     }
 
-    ngx_md5_final(rs->key, &md5);
+    ngx_http_lambda_cache_digest_final(&d, rs->key);
 
     /* whether CVAT accepted this credential for this organization */
 
-    tag = 'k';
-
-    ngx_md5_init(&md5);
-    ngx_http_lambda_cache_field(&md5, &tag, 1);
-    ngx_http_lambda_cache_field(&md5, ctx->org.data, ctx->org.len);
-    ngx_http_lambda_cache_field(&md5, ctx->credential.data,
-                                ctx->credential.len);
-    ngx_md5_final(rs->known_key, &md5);
+    ngx_http_lambda_cache_digest_init(&d, 'k');
+    ngx_http_lambda_cache_digest_field(&d, ctx->org.data, ctx->org.len);
+    ngx_http_lambda_cache_digest_field(&d, ctx->credential.data,
+                                       ctx->credential.len);
+    ngx_http_lambda_cache_digest_final(&d, rs->known_key);
 
     rs->known = 0;
     rs->known_stale = 0;
@@ -235,20 +248,109 @@ bypass:
 }
 
 
-/* a length-prefixed field, so that no two keys run into each other */
+/*
+ * Whether the query may have a "scheme" argument: the name itself, or any
+ * percent-encoding (a name may be encoded).  Most lists have neither.
+ */
+
+static ngx_uint_t
+ngx_http_lambda_cache_scheme(ngx_str_t *args)
+{
+    u_char  *p, *last;
+
+    p = args->data;
+    last = p + args->len;
+
+    for ( /* void */ ; p < last; p++) {
+
+        if (*p == '%') {
+            return 1;
+        }
+
+        if (*p == 's' && last - p >= 6 && ngx_strncmp(p, "scheme", 6) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
 
 static void
-ngx_http_lambda_cache_field(ngx_md5_t *md5, u_char *data, size_t len)
+ngx_http_lambda_cache_digest_init(ngx_http_lambda_cache_digest_t *d,
+    u_char tag)
+{
+    ngx_md5_init(&d->md5);
+
+    d->buf[0] = tag;
+    d->last = d->buf + 1;
+}
+
+
+/*
+ * A field is its length, then its bytes, so that no two keys run into each
+ * other: one byte for a length below 128, else four with the top bit set.
+ */
+
+static void
+ngx_http_lambda_cache_digest_field(ngx_http_lambda_cache_digest_t *d,
+    u_char *data, size_t len)
 {
     u_char  n[4];
 
-    n[0] = (u_char) (len >> 24);
-    n[1] = (u_char) (len >> 16);
-    n[2] = (u_char) (len >> 8);
-    n[3] = (u_char) len;
+    if (len < 0x80) {
 
-    ngx_md5_update(md5, n, 4);
-    ngx_md5_update(md5, data, len);
+        if ((size_t) (d->buf + sizeof(d->buf) - d->last) > len) {
+
+            /* the usual case: it fits in the block being filled */
+
+            *d->last++ = (u_char) len;
+            d->last = ngx_cpymem(d->last, data, len);
+            return;
+        }
+
+        n[0] = (u_char) len;
+        ngx_http_lambda_cache_digest_put(d, n, 1);
+
+    } else {
+        n[0] = (u_char) (0x80 | ((len >> 24) & 0x7f));
+        n[1] = (u_char) (len >> 16);
+        n[2] = (u_char) (len >> 8);
+        n[3] = (u_char) len;
+        ngx_http_lambda_cache_digest_put(d, n, 4);
+    }
+
+    ngx_http_lambda_cache_digest_put(d, data, len);
+}
+
+
+static void
+ngx_http_lambda_cache_digest_put(ngx_http_lambda_cache_digest_t *d,
+    u_char *data, size_t len)
+{
+    size_t  n;
+
+    while (len) {
+        n = ngx_min(len, (size_t) (d->buf + sizeof(d->buf) - d->last));
+
+        d->last = ngx_cpymem(d->last, data, n);
+        data += n;
+        len -= n;
+
+        if (d->last == d->buf + sizeof(d->buf)) {
+            ngx_md5_update(&d->md5, d->buf, sizeof(d->buf));
+            d->last = d->buf;
+        }
+    }
+}
+
+
+static void
+ngx_http_lambda_cache_digest_final(ngx_http_lambda_cache_digest_t *d,
+    u_char *key)
+{
+    ngx_md5_update(&d->md5, d->buf, d->last - d->buf);
+    ngx_md5_final(key, &d->md5);
 }
 
 

@@ -117,10 +117,11 @@ static ngx_str_t  ngx_http_lambda_cache_status_name =
 static char *
 ngx_http_lambda_cache_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                 *p;
-    ssize_t                 size;
-    ngx_str_t              *value, name, s;
-    ngx_http_lambda_shm_t  *shm;
+    u_char                        *p;
+    ssize_t                        size;
+    ngx_str_t                     *value, name, s;
+    ngx_http_lambda_shm_t         *shm;
+    ngx_http_lambda_cache_zone_t  *zone;
 
     value = cf->args->elts;
 
@@ -166,7 +167,26 @@ ngx_http_lambda_cache_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    zone = ngx_palloc(cf->pool, sizeof(ngx_http_lambda_cache_zone_t));
+    if (zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zone->stats = ngx_http_lambda_stats_add_zone(cf,
+                                      NGX_HTTP_LAMBDA_STATS_CACHE_ZONE, &name);
+    if (zone->stats == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_lambda_stats_set_usage(cf, zone->stats,
+                                        ngx_http_lambda_cache_usage, shm)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     shm->init = ngx_http_lambda_cache_init_zone;
+    shm->data = zone;
 
     return NGX_CONF_OK;
 }

@@ -94,6 +94,23 @@ ngx_http_lambda_cache_content_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * Whether the request is answered from the cache (HIT, UPDATING): the
+ * access handler then declines with the content handler replaced, and the
+ * request does not go to CVAT.  For lambda_status' "cached" outcome.
+ */
+
+ngx_uint_t
+ngx_http_lambda_cache_served(ngx_http_lambda_ctx_t *ctx)
+{
+    ngx_http_lambda_cache_req_t  *rs;
+
+    rs = ctx->cache;
+
+    return rs != NULL && rs->served;
+}
+
+
 /* the headers of a stored answer; the body stays referenced by rs */
 
 ngx_int_t

@@ -17,6 +17,7 @@
 #include <ngx_sha1.h>
 
 #include "ngx_http_lambda_limit.h"
+#include "ngx_http_lambda_stats.h"
 
 
 /* the identity of a hashed credential or key: 32 hex digits */
@@ -237,8 +238,8 @@ ngx_http_lambda_limit_handler(ngx_http_request_t *r,
     }
 
     /*
-     * the answer is sent from a posted event, after the access handler
-     * has returned: the request may be freed by it
+     * the answer is sent from the same posted event as after a Redis
+     * wait: one path answers every rejection
      */
 
     rc = ngx_http_lambda_limit_park(r, lctx);
@@ -654,6 +655,13 @@ ngx_http_lambda_limit_decide(ngx_http_request_t *r,
 
         if (item->verdict != NGX_HTTP_LAMBDA_LIMIT_SKIPPED) {
             applied = 1;
+
+            ngx_http_lambda_stats_limit(item->zone->stats,
+                item->verdict == NGX_HTTP_LAMBDA_LIMIT_EXCEEDED
+                ? (llcf->dry_run ? NGX_HTTP_LAMBDA_STATS_LIMIT_DRY_RUN
+                                 : NGX_HTTP_LAMBDA_STATS_LIMIT_REJECTED)
+                : (item->degraded ? NGX_HTTP_LAMBDA_STATS_LIMIT_DEGRADED
+                                  : NGX_HTTP_LAMBDA_STATS_LIMIT_PASSED));
         }
 
         switch (item->verdict) {

@@ -87,6 +87,7 @@ typedef struct {
     ngx_uint_t                        fail;
     ngx_array_t                       tiers;       /* sorted by org */
     ngx_str_t                         key_prefix;  /* "<prefix><name>:{" */
+    ngx_int_t                         stats;       /* lambda_status index */
 
     u_char                           *file;        /* the first reference */
     ngx_uint_t                        line;

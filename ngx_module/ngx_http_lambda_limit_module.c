@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lambda_limit.h"
+#include "ngx_http_lambda_stats.h"
 
 
 static char *ngx_http_lambda_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -319,6 +320,13 @@ ngx_http_lambda_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     zone->shm->data = zone;
+
+    zone->stats = ngx_http_lambda_stats_add_zone(cf,
+                                             NGX_HTTP_LAMBDA_STATS_LIMIT_ZONE,
+                                             &name);
+    if (zone->stats == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -24,6 +24,7 @@
 #include <hiredis/async.h>
 
 #include "ngx_http_lambda_redis.h"
+#include "ngx_http_lambda_stats.h"
 
 
 /* the first backoff once max_fails is reached; it doubles up to the cap */
@@ -51,6 +52,7 @@ typedef struct {
 struct ngx_http_lambda_redis_xop_s {
     ngx_http_lambda_redis_op_t       op;        /* the public part */
     ngx_event_t                      timer;
+    uint64_t                         start;     /* microseconds */
     ngx_uint_t                       pending;   /* commands in flight */
     ngx_http_lambda_redis_xop_t     *next;      /* in the free list */
     unsigned                         finished:1;
@@ -70,6 +72,7 @@ typedef struct {
     ngx_msec_t                       retry_at;
     ngx_uint_t                       fails;      /* consecutive */
     ngx_uint_t                       inflight;   /* commands */
+    ngx_uint_t                       connections;
 
     ngx_http_lambda_redis_xop_t     *free;
     size_t                           op_size;
@@ -80,6 +83,7 @@ typedef struct {
     unsigned                         connected:1;
     unsigned                         writing:1;
     unsigned                         degraded:1;
+    unsigned                         open:1;     /* the breaker */
     unsigned                         exiting:1;
 } ngx_http_lambda_redis_t;
 
@@ -122,6 +126,8 @@ static void ngx_http_lambda_redis_failure(ngx_http_lambda_redis_t *rd,
 static void ngx_http_lambda_redis_degrade(ngx_http_lambda_redis_t *rd,
     const char *reason);
 static void ngx_http_lambda_redis_recover(ngx_http_lambda_redis_t *rd);
+static void ngx_http_lambda_redis_alive(ngx_http_lambda_redis_t *rd);
+static uint64_t ngx_http_lambda_redis_usec(void);
 
 
 static ngx_http_lambda_redis_t  ngx_http_lambda_redis;
@@ -503,6 +509,11 @@ ngx_http_lambda_redis_exit_process(ngx_cycle_t *cycle)
 
     rd->exiting = 1;
 
+    if (rd->open) {
+        rd->open = 0;
+        ngx_http_lambda_stats_redis_circuit(-1);
+    }
+
     /* every command still pending is answered with "lost" */
 
     ngx_http_lambda_redis_close(rd);
@@ -631,6 +642,7 @@ ngx_http_lambda_redis_setup(ngx_http_lambda_redis_t *rd)
         }
 
         rd->inflight++;
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
     }
 
     if (rcf->db) {
@@ -642,6 +654,7 @@ ngx_http_lambda_redis_setup(ngx_http_lambda_redis_t *rd)
         }
 
         rd->inflight++;
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
     }
 
     script = rcf->scripts.elts;
@@ -656,6 +669,7 @@ ngx_http_lambda_redis_setup(ngx_http_lambda_redis_t *rd)
         }
 
         rd->inflight++;
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
     }
 
     return;
@@ -679,14 +693,17 @@ ngx_http_lambda_redis_setup_handler(redisAsyncContext *ac, void *r,
     rd->inflight--;
 
     if (reply == NULL || rd->exiting) {
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
         return;
     }
 
-    rd->fails = 0;
+    ngx_http_lambda_redis_alive(rd);
 
     if (reply->type != REDIS_REPLY_ERROR) {
         return;
     }
+
+    ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
 
     ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                   "lambda_redis \"%V\" %s failed: %*s",
@@ -724,6 +741,10 @@ ngx_http_lambda_redis_connected(const redisAsyncContext *ac, int status)
                    "lambda redis connected to \"%V\"", &rd->conf->address);
 
     rd->connected = 1;
+
+    if (rd->connections++) {
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_RECONNECTS);
+    }
 }
 
 
@@ -1063,6 +1084,7 @@ ngx_http_lambda_redis_send(ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t eval)
     }
 
     rd->inflight++;
+    ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
 
     return NGX_OK;
 }
@@ -1100,6 +1122,7 @@ ngx_http_lambda_redis_eval_detached(ngx_http_lambda_redis_script_t *script,
     }
 
     rd->inflight++;
+    ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
 
     return NGX_OK;
 }
@@ -1118,6 +1141,8 @@ ngx_http_lambda_redis_op_start(ngx_http_lambda_redis_op_t *op)
     }
 
     ngx_add_timer(&xop->timer, ngx_http_lambda_redis.conf->timeout);
+
+    xop->start = ngx_http_lambda_redis_usec();
 
     return NGX_OK;
 }
@@ -1166,6 +1191,7 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
 
     if (reply == NULL) {
         view.type = NGX_HTTP_LAMBDA_REDIS_LOST;
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
 
     } else {
 
@@ -1206,10 +1232,13 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
 
         /* the connection works, whatever the reply */
 
-        rd->fails = 0;
+        ngx_http_lambda_redis_alive(rd);
 
         if (view.type != NGX_HTTP_LAMBDA_REDIS_ERROR) {
             ngx_http_lambda_redis_recover(rd);
+
+        } else {
+            ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
         }
     }
 
@@ -1256,6 +1285,10 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
         }
 
         xop->finished = 1;
+
+        ngx_http_lambda_stats_redis_latency(
+                             ngx_http_lambda_redis_usec() - xop->start);
+
         xop->op.done(&xop->op, NGX_OK);
     }
 
@@ -1274,7 +1307,7 @@ ngx_http_lambda_redis_detached_handler(redisAsyncContext *ac, void *r,
     rd->inflight--;
 
     if (r != NULL) {
-        rd->fails = 0;
+        ngx_http_lambda_redis_alive(rd);
     }
 }
 
@@ -1282,6 +1315,7 @@ ngx_http_lambda_redis_detached_handler(redisAsyncContext *ac, void *r,
 static void
 ngx_http_lambda_redis_op_timeout(ngx_event_t *ev)
 {
+    ngx_uint_t                    n;
     ngx_http_lambda_redis_t      *rd;
     ngx_http_lambda_redis_xop_t  *xop;
 
@@ -1293,6 +1327,10 @@ ngx_http_lambda_redis_op_timeout(ngx_event_t *ev)
                    xop->pending);
 
     /* the op stays until its replies arrive or the connection ends */
+
+    for (n = xop->pending; n; n--) {
+        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_TIMEOUTS);
+    }
 
     xop->finished = 1;
     xop->op.done(&xop->op, NGX_ETIMEDOUT);
@@ -1453,6 +1491,11 @@ ngx_http_lambda_redis_failure(ngx_http_lambda_redis_t *rd,
 
     rd->retry_at = ngx_current_msec + backoff;
 
+    if (!rd->open) {
+        rd->open = 1;
+        ngx_http_lambda_stats_redis_circuit(1);
+    }
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
                    "lambda redis breaker open for %M ms, %ui failures",
                    backoff, rd->fails);
@@ -1495,4 +1538,29 @@ ngx_http_lambda_redis_recover(ngx_http_lambda_redis_t *rd)
     ngx_log_error(NGX_LOG_WARN, rd->log, 0,
                   "lambda_redis \"%V\" is available again",
                   &rd->conf->address);
+}
+
+
+/* any reply: the connection works, the breaker closes */
+
+static void
+ngx_http_lambda_redis_alive(ngx_http_lambda_redis_t *rd)
+{
+    rd->fails = 0;
+
+    if (rd->open) {
+        rd->open = 0;
+        ngx_http_lambda_stats_redis_circuit(-1);
+    }
+}
+
+
+static uint64_t
+ngx_http_lambda_redis_usec(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

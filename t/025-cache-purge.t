@@ -311,3 +311,27 @@ zero size shared memory zone "nowhere"
 --- response_body eval
 ["[]", "[]", "[]", "[]",
  mock_call("/mock/functions") . mock_call("/mock/") x 2]
+
+
+
+=== TEST 20: lambda_status counts the cache statuses and the zone's entries
+--- cache: ttl=1s stale=30s
+--- server_extra
+    location = /lambda-status {
+        lambda_status;
+    }
+--- request eval
+["GET /api/lambda/functions", "GET /api/lambda/functions",
+ "GET /api/lambda/functions", "GET /api/lambda/functions",
+ later(1.2, "GET /api/lambda/functions"), "GET /api/lambda/functions",
+ "GET /lambda-status"]
+--- more_headers eval
+["Authorization: Token abc", "Authorization: Token abc",
+ "Authorization: Token abc\nAccept: text/html", "",
+ "Authorization: Token abc\nX-Mock: down", "Authorization: Token abc", ""]
+--- error_code eval
+[200, 200, 200, 401, 200, 200, 200]
+--- response_body eval
+[$LIST, $LIST, $LIST, '{"detail":"Authentication credentials were not provided."}',
+ $LIST, $LIST,
+ qr/nginx_lambda_cache_requests_total\{zone="c20",status="hit"\} 1\n[^\n]+"miss"\} 1\n[^\n]+"expired"\} 1\n[^\n]+"stale"\} 1\n[^\n]+"updating"\} 0\n[^\n]+"bypass"\} 1\n.*nginx_lambda_cache_entries\{zone="c20"\} 1\nnginx_lambda_cache_bytes\{zone="c20"\} \d+\n/s]

@@ -30,7 +30,7 @@ static void ngx_http_lambda_regress_org_long(void);
 
 /*
  * fuzz_org: an org_id that fits a signed 64-bit key is an integer; the
- * overflow guard of ngx_http_lambda_org_parse_id() refuses the eight
+ * overflow guard of ngx_http_lambda_org_parse_id() refused the eight
  * values nearest to 2^63 on either side (from 9223372036854775800 on).
  */
 
@@ -87,8 +87,8 @@ ngx_http_lambda_regress_org(void)
 
 /*
  * fuzz_org: "org" and X-Organization with the same value longer than
- * NGX_HTTP_LAMBDA_ORG_VALUE_MAX (256) bytes are called different
- * (CONFLICT_SLUG, a 400) because ngx_http_lambda_org_resolve() compares
+ * NGX_HTTP_LAMBDA_ORG_VALUE_MAX (256) bytes were called different
+ * (CONFLICT_SLUG, a 400) because ngx_http_lambda_org_resolve() compared
  * the decoded "org" kept in its bounded buffer; CVAT compares the two
  * strings and answers 404 "<slug> organization does not exist."
  */

@@ -24,15 +24,6 @@
  *     value itself when that is short valid UTF-8;
  *   - ngx_http_lambda_query_arg() agrees with the reference for "org" and
  *     writes no byte past the buffer size it is given.
- *
- * Findings reported and waiting for their fix can be tolerated so that a
- * run keeps looking for others (tests/test_regress.c holds the cases):
- * NGX_HTTP_LAMBDA_FUZZ_KNOWN is a list of names,
- *
- *   org_id_range     an org_id refused although it fits a signed 64-bit
- *                    key, its magnitude within 8 of 2^63;
- *   org_long_equal   "org" and X-Organization equal but longer than
- *                    NGX_HTTP_LAMBDA_ORG_VALUE_MAX bytes, called different.
  */
 
 
@@ -58,19 +49,14 @@ static void ngx_http_lambda_ref_args(const unsigned char *args, size_t len,
     const char *name, ngx_http_lambda_ref_arg_t *arg);
 static int ngx_http_lambda_ref_slug(const unsigned char *p, size_t len);
 static int ngx_http_lambda_ref_int(const unsigned char *p, size_t len,
-    char *out, int *edge);
+    char *out);
 static void ngx_http_lambda_fuzz_identity(const ngx_http_lambda_org_t *org);
 static void ngx_http_lambda_fuzz_value(const ngx_http_lambda_org_t *org,
     const unsigned char *p, size_t len);
 static void ngx_http_lambda_fuzz_query_arg(const unsigned char *args,
     size_t len, const ngx_http_lambda_ref_arg_t *ref, size_t size);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
-static int  ngx_http_lambda_fuzz_known_id_range;
-static int  ngx_http_lambda_fuzz_known_long_equal;
 
 
 static int
@@ -220,8 +206,7 @@ ngx_http_lambda_ref_slug(const unsigned char *p, size_t len)
  */
 
 static int
-ngx_http_lambda_ref_int(const unsigned char *p, size_t len, char *out,
-    int *edge)
+ngx_http_lambda_ref_int(const unsigned char *p, size_t len, char *out)
 {
     int             neg;
     char            digits[64];
@@ -279,8 +264,6 @@ ngx_http_lambda_ref_int(const unsigned char *p, size_t len, char *out,
     if (n == 0 || (!neg && v == ((unsigned __int128) 1 << 63))) {
         return 0;
     }
-
-    *edge = (v > ((unsigned __int128) 1 << 63) - 9);
 
     n = 0;
 
@@ -423,31 +406,9 @@ ngx_http_lambda_fuzz_query_arg(const unsigned char *args, size_t len,
 
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    const char  *known;
-
-    (void) argc;
-    (void) argv;
-
-    known = getenv("NGX_HTTP_LAMBDA_FUZZ_KNOWN");
-
-    ngx_http_lambda_fuzz_known_id_range = (known != NULL
-                                           && strstr(known, "org_id_range")
-                                              != NULL);
-    ngx_http_lambda_fuzz_known_long_equal = (known != NULL
-                                             && strstr(known,
-                                                       "org_long_equal")
-                                                != NULL);
-
-    return 0;
-}
-
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int                         has_header, conflict, edge;
+    int                         has_header, conflict;
     char                        want[NGX_HTTP_LAMBDA_ORG_MAX + 1];
     size_t                      args_len, header_len, slug_len;
     unsigned                    count;
@@ -485,7 +446,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     slug = NULL;
     slug_len = 0;
     conflict = 0;
-    edge = 0;
 
     if (count > 1) {
         expect = NGX_HTTP_LAMBDA_ORG_DUPLICATE_HEADER;
@@ -521,29 +481,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
 
         } else if (ref_id.found && ref_id.len) {
-            expect = ngx_http_lambda_ref_int(ref_id.value, ref_id.len, want,
-                                             &edge)
+            expect = ngx_http_lambda_ref_int(ref_id.value, ref_id.len, want)
                      ? NGX_HTTP_LAMBDA_ORG_OK
                      : NGX_HTTP_LAMBDA_ORG_INVALID_ID;
-
-            if (edge && ngx_http_lambda_fuzz_known_id_range
-                && rc == NGX_HTTP_LAMBDA_ORG_INVALID_ID)
-            {
-                expect = rc;
-            }
 
         } else {
             expect = NGX_HTTP_LAMBDA_ORG_OK;
         }
-    }
-
-    if (ngx_http_lambda_fuzz_known_long_equal
-        && rc == NGX_HTTP_LAMBDA_ORG_CONFLICT_SLUG
-        && expect != NGX_HTTP_LAMBDA_ORG_CONFLICT_SLUG
-        && ref_org.found && has_header
-        && ref_org.len > NGX_HTTP_LAMBDA_ORG_VALUE_MAX)
-    {
-        goto done;
     }
 
     if (rc != expect) {
@@ -569,8 +513,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (rc == NGX_HTTP_LAMBDA_ORG_INVALID_ID) {
         ngx_http_lambda_fuzz_value(&org, ref_id.value, ref_id.len);
     }
-
-done:
 
     /* the single-argument lookup, with buffers of every small size */
 
