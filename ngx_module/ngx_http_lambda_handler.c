@@ -15,6 +15,7 @@
 
 #include "ngx_http_lambda_module.h"
 #include "ngx_http_lambda_stats.h"
+#include "ngx_http_lambda_cache.h"
 
 
 static ngx_int_t ngx_http_lambda_step_done(ngx_http_lambda_ctx_t *ctx,
@@ -151,10 +152,12 @@ ngx_http_lambda_access_handler(ngx_http_request_t *r)
 
         case NGX_HTTP_LAMBDA_STATE_PASS:
 
-            /* every check passed: on to CVAT */
+            /* every check passed: on to CVAT, or to a cached answer */
 
             ngx_http_lambda_stats_request(ctx->route.op,
-                                          NGX_HTTP_LAMBDA_STATS_PASSED);
+                                          ngx_http_lambda_cache_served(ctx)
+                                          ? NGX_HTTP_LAMBDA_STATS_CACHED
+                                          : NGX_HTTP_LAMBDA_STATS_PASSED);
 
             ctx->state = NGX_HTTP_LAMBDA_STATE_DONE;
             ctx->rc = NGX_DECLINED;

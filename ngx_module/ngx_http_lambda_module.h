@@ -101,10 +101,15 @@ typedef struct {
 /*
  * The later steps of the access handler, installed by the limit and cache
  * modules in their postconfiguration.  A hook returns NGX_DECLINED to go
- * on, NGX_DONE when it answered the request itself, NGX_AGAIN when it
- * parked the request: it then sets ctx->state to the next state and calls
+ * on, NGX_DONE when it answered the request itself (the request may be
+ * gone: nothing touches the context after that), NGX_AGAIN when it parked
+ * the request: it then sets ctx->state to the next state and calls
  * ngx_http_lambda_resume() when its wait ends (reply, timeout or abort).
  * Any other value is an HTTP status for nginx to answer.
+ *
+ * A cache hit declines with r->content_handler set: the cached answer is
+ * sent in the content phase, after every other access check (allow/deny,
+ * auth_request, satisfy) of the location.
  */
 typedef ngx_int_t (*ngx_http_lambda_hook_pt)(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx);

@@ -154,7 +154,7 @@ sub stop_nginx {
 }
 
 END { stop_nginx() }
-$SIG{INT} = $SIG{TERM} = sub { stop_nginx(); exit 1 };
+$SIG{INT} = $SIG{TERM} = $SIG{HUP} = $SIG{PIPE} = sub { stop_nginx(); exit 1 };
 
 sub workers {
     my $kids = `pgrep -P $pid 2>/dev/null`;

@@ -334,4 +334,4 @@ zero size shared memory zone "nowhere"
 --- response_body eval
 [$LIST, $LIST, $LIST, '{"detail":"Authentication credentials were not provided."}',
  $LIST, $LIST,
- qr/nginx_lambda_cache_requests_total\{zone="c20",status="hit"\} 1\n[^\n]+"miss"\} 1\n[^\n]+"expired"\} 1\n[^\n]+"stale"\} 1\n[^\n]+"updating"\} 0\n[^\n]+"bypass"\} 1\n.*nginx_lambda_cache_entries\{zone="c20"\} 1\nnginx_lambda_cache_bytes\{zone="c20"\} \d+\n/s]
+ qr/nginx_lambda_requests_total\{operation="list_functions",outcome="passed"\} 4\nnginx_lambda_requests_total\{operation="list_functions",outcome="rejected"\} 1\nnginx_lambda_requests_total\{operation="list_functions",outcome="cached"\} 1\n.*nginx_lambda_cache_requests_total\{zone="c20",status="hit"\} 1\n[^\n]+"miss"\} 1\n[^\n]+"expired"\} 1\n[^\n]+"stale"\} 1\n[^\n]+"updating"\} 0\n[^\n]+"bypass"\} 1\n.*nginx_lambda_cache_entries\{zone="c20"\} 1\nnginx_lambda_cache_bytes\{zone="c20"\} \d+\n/s]
