@@ -35,7 +35,8 @@ SRCS_LIST := $(sort $(wildcard ngx_module/*.c ngx_module/*.h))
 $(shell mkdir -p $(BUILD); echo '$(SRCS_LIST)' | cmp -s - $(BUILD)/srcs.list \
         || echo '$(SRCS_LIST)' > $(BUILD)/srcs.list)
 
-.PHONY: all module deps unit style test test-valgrind demo clean
+.PHONY: all module deps unit style test test-valgrind demo bench fuzz \
+        fuzz-smoke clean
 
 all: module
 
@@ -87,6 +88,18 @@ test-valgrind: deps module unit
 	@TEST_NGINX_USE_VALGRIND=1 TEST_NGINX_BINARY=$(NGINX) \
 	TEST_NGINX_LOAD_MODULES="$(CURDIR)/$(MODULE) $(ECHO_MOD)" \
 	t/run-tests $(TEST_FILES)
+
+bench: deps module
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	MODULE="$(CURDIR)/$(MODULE)" bench/run $(BENCH_ARGS)
+
+fuzz:
+	@command -v clang >/dev/null || apt-get install -y clang
+	$(MAKE) -C tests fuzz
+
+fuzz-smoke:
+	@command -v clang >/dev/null || apt-get install -y clang
+	$(MAKE) -C tests fuzz-smoke
 
 demo: deps module
 	@conf/demo.sh "$(CURDIR)/$(MODULE)" "$(PORT)" "$(CURDIR)/$(BUILD)/demo"
