@@ -32,6 +32,9 @@ static size_t ngx_http_lambda_unescape(const unsigned char *p, size_t len,
 static size_t ngx_http_lambda_utf8_sanitize(const unsigned char *p,
     size_t len, char *out, size_t size);
 static int ngx_http_lambda_org_is_slug(const unsigned char *p, size_t len);
+static int ngx_http_lambda_dec_next(const unsigned char **pp,
+    const unsigned char *end);
+static int ngx_http_lambda_py_space(int c);
 static int ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len,
     char *out, size_t *out_len);
 
@@ -323,74 +326,124 @@ ngx_http_lambda_org_is_slug(const unsigned char *p, size_t len)
 }
 
 
+/* the next decoded byte of a query argument value, or -1 at its end */
+
+static int
+ngx_http_lambda_dec_next(const unsigned char **pp, const unsigned char *end)
+{
+    int                   hi, lo;
+    const unsigned char  *p;
+
+    p = *pp;
+
+    if (p >= end) {
+        return -1;
+    }
+
+    if (*p == '+') {
+        *pp = p + 1;
+        return ' ';
+    }
+
+    if (*p == '%' && end - p > 2) {
+        hi = ngx_http_lambda_hex(p[1]);
+        lo = ngx_http_lambda_hex(p[2]);
+
+        if (hi >= 0 && lo >= 0) {
+            *pp = p + 3;
+            return hi * 16 + lo;
+        }
+    }
+
+    *pp = p + 1;
+
+    return *p;
+}
+
+
+/* the characters Python's str.strip() removes, in ASCII */
+
+static int
+ngx_http_lambda_py_space(int c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+
 /*
- * Python's int() on a str: surrounding whitespace, an optional sign, digits
- * with single "_" between them.  The value must fit in 64 bits (a database
- * key).  Writes the canonical "org_id:N".
+ * Python's int() on the decoded argument: surrounding whitespace, an
+ * optional sign, digits with single "_" between them; leading zeros and
+ * whitespace may be of any length.  The value must fit in 64 bits (a
+ * database key).  Writes the canonical "org_id:N".
  */
 
 static int
 ngx_http_lambda_org_parse_id(const unsigned char *p, size_t len, char *out,
     size_t *out_len)
 {
-    int        neg;
-    size_t     i, end, digits;
-    uint64_t   v, limit;
-    char       tmp[24];
-    size_t     n;
+    int                   c, neg, digit, under;
+    size_t                digits, n;
+    uint64_t              v, limit;
+    const unsigned char  *end;
+    char                  tmp[24];
 
-    i = 0;
-    end = len;
+    end = p + len;
 
-    while (i < end && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r'))) {
-        i++;
-    }
-
-    while (end > i
-           && (p[end - 1] == ' ' || (p[end - 1] >= '\t' && p[end - 1] <= '\r')))
-    {
-        end--;
-    }
+    do {
+        c = ngx_http_lambda_dec_next(&p, end);
+    } while (c != -1 && ngx_http_lambda_py_space(c));
 
     neg = 0;
 
-    if (i < end && (p[i] == '+' || p[i] == '-')) {
-        neg = (p[i] == '-');
-        i++;
+    if (c == '+' || c == '-') {
+        neg = (c == '-');
+        c = ngx_http_lambda_dec_next(&p, end);
     }
 
+    limit = neg ? (uint64_t) 1 << 63 : ((uint64_t) 1 << 63) - 1;
     v = 0;
     digits = 0;
-    limit = neg ? (uint64_t) 1 << 63 : ((uint64_t) 1 << 63) - 1;
+    digit = 0;
+    under = 0;
 
-    for ( /* void */ ; i < end; i++) {
+    for ( /* void */ ; c != -1; c = ngx_http_lambda_dec_next(&p, end)) {
 
-        if (p[i] == '_') {
-            if (digits == 0 || i + 1 >= end || p[i + 1] < '0' || p[i + 1] > '9'
-                || p[i - 1] == '_')
-            {
+        if (c == '_') {
+            if (!digit) {
                 return 0;
             }
 
+            digit = 0;
+            under = 1;
             continue;
         }
 
-        if (p[i] < '0' || p[i] > '9') {
-            return 0;
+        if (c < '0' || c > '9') {
+            break;
         }
 
         /* |INT64_MIN| is 2^63, INT64_MAX is 2^63 - 1 */
 
-        if (v > (limit - (uint64_t) (p[i] - '0')) / 10) {
+        if (v > (limit - (uint64_t) (c - '0')) / 10) {
             return 0;
         }
 
-        v = v * 10 + (p[i] - '0');
+        v = v * 10 + (c - '0');
         digits++;
+        digit = 1;
+        under = 0;
     }
 
-    if (digits == 0) {
+    if (digits == 0 || under) {
         return 0;
+    }
+
+    /* only whitespace may follow */
+
+    for ( /* void */ ; c != -1; c = ngx_http_lambda_dec_next(&p, end)) {
+        if (!ngx_http_lambda_py_space(c)) {
+            return 0;
+        }
     }
 
     n = 0;
@@ -513,9 +566,9 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
 
     if (has_id && id_len) {
 
-        if (id_len > sizeof(id)
-            || !ngx_http_lambda_org_parse_id(id, id_len, org->id,
-                                             &org->id_len))
+        if (!ngx_http_lambda_org_parse_id(wanted[1].value,
+                                          wanted[1].value_len, org->id,
+                                          &org->id_len))
         {
             org->value_len = ngx_http_lambda_utf8_sanitize(
                                  id, id_len < sizeof(id) ? id_len : sizeof(id),
