@@ -361,12 +361,12 @@ ngx_http_lambda_dec_next(const unsigned char **pp, const unsigned char *end)
 }
 
 
-/* the characters Python's str.strip() removes, in ASCII */
+/* the ASCII whitespace Python's int() skips around a number */
 
 static int
 ngx_http_lambda_py_space(int c)
 {
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+    return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 
