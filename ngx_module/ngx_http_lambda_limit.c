@@ -60,6 +60,7 @@ static ngx_int_t ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
     ngx_http_lambda_limit_ctx_t *lctx);
 static ngx_int_t ngx_http_lambda_limit_retry_after(ngx_http_request_t *r,
     uint64_t seconds);
+static u_char *ngx_http_lambda_limit_pk(u_char *p, ngx_str_t *org);
 static u_char *ngx_http_lambda_limit_number(u_char *p, uint64_t n);
 
 
@@ -143,14 +144,10 @@ ngx_http_lambda_limit_handler(ngx_http_request_t *r,
     }
 
     limits = llcf->limits->elts;
+    n = llcf->limits->nelts;
     bit = (ngx_uint_t) 1 << ctx->route.op;
-    n = 0;
 
-    for (i = 0; i < llcf->limits->nelts; i++) {
-        if (limits[i].ops == 0 || (limits[i].ops & bit)) {
-            n++;
-        }
-    }
+    /* room for every limit of the location, those that apply come first */
 
     lctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lambda_limit_ctx_t)
                                 + n * sizeof(ngx_http_lambda_limit_item_t));
@@ -165,16 +162,11 @@ ngx_http_lambda_limit_handler(ngx_http_request_t *r,
 
     ctx->limit = lctx;
 
-    if (n == 0) {
-        lctx->status = NGX_HTTP_LAMBDA_LIMIT_BYPASS;
-        return NGX_DECLINED;
-    }
-
     ngx_str_null(&personal);
     nredis = 0;
     rejected = 0;
 
-    for (i = 0; i < llcf->limits->nelts; i++) {
+    for (i = 0; i < n; i++) {
 
         if (limits[i].ops && !(limits[i].ops & bit)) {
             continue;
@@ -210,6 +202,11 @@ ngx_http_lambda_limit_handler(ngx_http_request_t *r,
         {
             rejected = 1;
         }
+    }
+
+    if (lctx->nitems == 0) {
+        lctx->status = NGX_HTTP_LAMBDA_LIMIT_BYPASS;
+        return NGX_DECLINED;
     }
 
     if (nredis && !rejected) {
@@ -430,11 +427,17 @@ ngx_http_lambda_limit_send(ngx_http_request_t *r,
         }
 
         item->key.len = item->zone->key_prefix.len + item->identity.len + 1;
-        item->key.data = ngx_pnalloc(r->pool, item->key.len);
 
-        if (item->key.data == NULL) {
-            ngx_http_lambda_redis_op_cancel(op);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (item->key.len <= sizeof(item->key_buf)) {
+            item->key.data = item->key_buf;
+
+        } else {
+            item->key.data = ngx_pnalloc(r->pool, item->key.len);
+
+            if (item->key.data == NULL) {
+                ngx_http_lambda_redis_op_cancel(op);
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
 
         p = ngx_cpymem(item->key.data, item->zone->key_prefix.data,
@@ -950,26 +953,28 @@ ngx_http_lambda_limit_header_filter(ngx_http_request_t *r)
 /*
  * RateLimit-Policy: "zone";q=<burst + 1>;w=<seconds to earn them back>
  * RateLimit: "zone";r=<remaining>;t=<seconds until one more>
- * with ;pk=:<base64 of the organization>: for an organization's bucket
+ * with ;pk=:<base64 of the organization>: for an organization's bucket;
+ * the zone's parts are prepared at configuration time
  */
 
 static ngx_int_t
 ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
     ngx_http_lambda_limit_ctx_t *lctx)
 {
-    u_char                        *p, *q;
-    size_t                         len;
-    ngx_str_t                      pk, org;
-    ngx_uint_t                     i, npolicies, nlimits;
+    u_char                        *p, *q, *pk;
+    size_t                         len, pk_len;
+    ngx_str_t                      org;
+    ngx_uint_t                     npk;
     ngx_table_elt_t               *h;
-    ngx_http_lambda_limit_item_t  *item;
+    ngx_http_lambda_limit_item_t  *item, *last;
 
     len = 0;
-    npolicies = 0;
+    npk = 0;
     ngx_str_null(&org);
 
-    for (i = 0; i < lctx->nitems; i++) {
-        item = &lctx->items[i];
+    last = lctx->items + lctx->nitems;
+
+    for (item = lctx->items; item < last; item++) {
 
         if (item->verdict == NGX_HTTP_LAMBDA_LIMIT_SKIPPED) {
             continue;
@@ -977,36 +982,37 @@ ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
 
         if (item->org) {
             org = item->identity;
+            npk++;
         }
 
-        len += item->policy->item.len + item->policy->name_len
-               + sizeof(", ;r=;t=, ;pk=::;pk=::") - 1 + 2 * NGX_INT64_LEN;
-        npolicies++;
+        len += item->policy->item.len + item->policy->limit.len
+               + sizeof(", ;t=, ") - 1 + 2 * NGX_INT64_LEN;
     }
 
-    if (npolicies == 0) {
+    if (len == 0) {
         return NGX_OK;
     }
 
-    /* the partition key: every organization item has the same */
+    /* the partition key, every organization item has the same */
 
-    pk.len = org.len ? ngx_base64_encoded_length(org.len) : 0;
+    pk_len = npk ? sizeof(";pk=::") - 1 + ngx_base64_encoded_length(org.len)
+                 : 0;
 
-    p = ngx_pnalloc(r->pool, len + 2 * npolicies * pk.len);
+    p = ngx_pnalloc(r->pool, len + (2 * npk + 1) * pk_len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    if (org.len) {
-        pk.data = p;
-        ngx_encode_base64(&pk, &org);
-        p += pk.len;
+    pk = p;
+
+    if (npk) {
+        p = ngx_http_lambda_limit_pk(p, &org);
     }
 
+    pk_len = p - pk;
     q = p;
 
-    for (i = 0; i < lctx->nitems; i++) {
-        item = &lctx->items[i];
+    for (item = lctx->items; item < last; item++) {
 
         if (item->verdict == NGX_HTTP_LAMBDA_LIMIT_SKIPPED) {
             continue;
@@ -1019,9 +1025,7 @@ ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
         q = ngx_cpymem(q, item->policy->item.data, item->policy->item.len);
 
         if (item->org) {
-            q = ngx_cpymem(q, ";pk=:", 5);
-            q = ngx_cpymem(q, pk.data, pk.len);
-            *q++ = ':';
+            q = ngx_cpymem(q, pk, pk_len);
         }
     }
 
@@ -1036,10 +1040,8 @@ ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
     h->value.len = q - p;
 
     p = q;
-    nlimits = 0;
 
-    for (i = 0; i < lctx->nitems; i++) {
-        item = &lctx->items[i];
+    for (item = lctx->items; item < last; item++) {
 
         if (item->verdict != NGX_HTTP_LAMBDA_LIMIT_ALLOWED
             && item->verdict != NGX_HTTP_LAMBDA_LIMIT_EXCEEDED)
@@ -1051,23 +1053,18 @@ ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
             *q++ = ','; *q++ = ' ';
         }
 
-        q = ngx_cpymem(q, item->policy->item.data, item->policy->name_len);
-        q = ngx_cpymem(q, ";r=", 3);
+        q = ngx_cpymem(q, item->policy->limit.data, item->policy->limit.len);
         q = ngx_http_lambda_limit_number(q, item->result.remaining);
-        q = ngx_cpymem(q, ";t=", 3);
+        *q++ = ';'; *q++ = 't'; *q++ = '=';
         q = ngx_http_lambda_limit_number(q,
                         ngx_http_lambda_gcra_seconds(item->result.next_after));
 
         if (item->org) {
-            q = ngx_cpymem(q, ";pk=:", 5);
-            q = ngx_cpymem(q, pk.data, pk.len);
-            *q++ = ':';
+            q = ngx_cpymem(q, pk, pk_len);
         }
-
-        nlimits++;
     }
 
-    if (nlimits == 0) {
+    if (q == p) {
         return NGX_OK;
     }
 
@@ -1085,20 +1082,100 @@ ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
 }
 
 
-/* a decimal number, without ngx_sprintf()'s format parsing */
+/* ";pk=:<base64 of the organization>:", encoded in place */
+
+static u_char *
+ngx_http_lambda_limit_pk(u_char *p, ngx_str_t *org)
+{
+    u_char  *s, *last;
+
+    static u_char  basis[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    *p++ = ';'; *p++ = 'p'; *p++ = 'k'; *p++ = '='; *p++ = ':';
+
+    s = org->data;
+    last = s + org->len;
+
+    while (last - s >= 3) {
+        *p++ = basis[s[0] >> 2];
+        *p++ = basis[((s[0] & 0x03) << 4) | (s[1] >> 4)];
+        *p++ = basis[((s[1] & 0x0f) << 2) | (s[2] >> 6)];
+        *p++ = basis[s[2] & 0x3f];
+        s += 3;
+    }
+
+    if (last - s == 1) {
+        *p++ = basis[s[0] >> 2];
+        *p++ = basis[(s[0] & 0x03) << 4];
+        *p++ = '=';
+        *p++ = '=';
+
+    } else if (last - s == 2) {
+        *p++ = basis[s[0] >> 2];
+        *p++ = basis[((s[0] & 0x03) << 4) | (s[1] >> 4)];
+        *p++ = basis[(s[1] & 0x0f) << 2];
+        *p++ = '=';
+    }
+
+    *p++ = ':';
+
+    return p;
+}
+
+
+/*
+ * A decimal number, without ngx_sprintf()'s format parsing: its length
+ * first, then two digits at a time from the end
+ */
 
 static u_char *
 ngx_http_lambda_limit_number(u_char *p, uint64_t n)
 {
-    u_char  *q;
-    u_char   digits[NGX_INT64_LEN];
+    u_char      *q;
+    ngx_uint_t   d, len;
 
-    q = digits + NGX_INT64_LEN;
+    static uint64_t  powers[] = {
+        10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+        10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+        100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+        100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL,
+        10000000000000000000ULL
+    };
 
-    do {
-        *--q = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
+    static u_char  pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930"
+        "31323334353637383940414243444546474849505152535455565758596061"
+        "62636465666768697071727374757677787980818283848586878889909192"
+        "93949596979899";
 
-    return ngx_cpymem(p, q, digits + NGX_INT64_LEN - q);
+    if (n < 10) {
+        *p = (u_char) ('0' + n);
+        return p + 1;
+    }
+
+    for (len = 2; len < 20 && n >= powers[len - 1]; len++) {
+        /* void */
+    }
+
+    q = p + len;
+
+    while (n >= 100) {
+        d = (ngx_uint_t) (n % 100) * 2;
+        n /= 100;
+        *--q = pairs[d + 1];
+        *--q = pairs[d];
+    }
+
+    if (n >= 10) {
+        d = (ngx_uint_t) n * 2;
+        *--q = pairs[d + 1];
+        *--q = pairs[d];
+
+    } else {
+        *--q = (u_char) ('0' + n);
+    }
+
+    return p + len;
 }

@@ -67,7 +67,7 @@ typedef struct {
     uint64_t                          quota;       /* RateLimit-Policy q */
     uint64_t                          window;      /* RateLimit-Policy w */
     ngx_str_t                         item;        /* "zone";q=..;w=.. */
-    size_t                            name_len;    /* of "zone" in item */
+    ngx_str_t                         limit;       /* "zone";r= */
     ngx_http_lambda_redis_args_t      charge;      /* of the Redis script */
     ngx_http_lambda_redis_args_t      refund;
 } ngx_http_lambda_limit_policy_t;
@@ -124,6 +124,7 @@ typedef struct {
     ngx_http_lambda_limit_policy_t   *policy;
     ngx_str_t                         identity;
     ngx_str_t                         key;         /* in Redis */
+    u_char                            key_buf[64]; /* for a short one */
     uint32_t                          hash;        /* of the identity */
     ngx_http_lambda_gcra_result_t     result;
     ngx_http_lambda_limit_verdict_e   verdict;

@@ -679,7 +679,9 @@ ngx_http_lambda_limit_policy(ngx_conf_t *cf,
         len += (name->data[i] == '"' || name->data[i] == '\\') ? 2 : 1;
     }
 
-    p = ngx_pnalloc(cf->pool, len);
+    /* and the start of the RateLimit item, "lambda_jobs";r= */
+
+    p = ngx_pnalloc(cf->pool, 2 * len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -698,11 +700,16 @@ ngx_http_lambda_limit_policy(ngx_conf_t *cf,
 
     *p++ = '"';
 
-    policy->name_len = p - policy->item.data;
+    len = p - policy->item.data;
 
     p = ngx_sprintf(p, ";q=%uL;w=%uL", policy->quota, policy->window);
 
     policy->item.len = p - policy->item.data;
+
+    policy->limit.data = p;
+    p = ngx_cpymem(p, policy->item.data, len);
+    *p++ = ';'; *p++ = 'r'; *p++ = '=';
+    policy->limit.len = p - policy->limit.data;
 
     /* the arguments of the Redis script */
 

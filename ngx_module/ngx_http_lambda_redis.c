@@ -2,16 +2,25 @@
 /*
  * Copyright (C) ngx_lambda_gateway developers
  *
- * hiredis 0.14 asynchronous context on nginx's event loop.
+ * The Redis client of a worker, on nginx's event loop: nginx's own socket
+ * calls and timers, and a small RESP2 codec of its own (no hiredis).
  *
- * hiredis owns the socket: the nginx connection that wraps it is released
- * with ngx_free_connection() in the cleanup hook, never closed.  Events are
- * level-triggered (hiredis reads at most 16k per call).  Once connected,
- * a write is not waited for: the commands queued during one turn of the
- * event loop are flushed together by a posted event, in one write(); the
- * write event is only armed until the connection is established or when
- * the socket buffer is full.  hiredis has no timers in this version: the
- * connect and operation timeouts are nginx timers.
+ * Commands are written in RESP straight into an output buffer of the
+ * worker, from parts prepared at configuration time (only the key and the
+ * array header are formatted per command).  The commands queued during
+ * one turn of the event loop leave together, in one send(), from a posted
+ * event; the write event is only armed while connecting or while the
+ * socket buffer is full.  Both events are level-triggered: a read takes at
+ * most what the input buffer holds and the rest is signalled again.
+ *
+ * Replies are read into an input buffer and parsed there, once, by a small
+ * RESP2 parser: a reply is a view into the buffer, valid while its handler
+ * runs.  Redis answers in order: each command waiting for its reply holds
+ * one slot of a ring, allocated once, the size of max_pending.  Operation
+ * records go back to a free list and are reused; one timer of the worker
+ * serves the deadlines of every operation (all have the same timeout, so
+ * they expire in the order they started).  Nothing is allocated per
+ * command or per reply.
  */
 
 
@@ -20,20 +29,25 @@
 #include <ngx_event.h>
 #include <ngx_sha1.h>
 
-#include <hiredis/hiredis.h>
-#include <hiredis/async.h>
-
 #include "ngx_http_lambda_redis.h"
 #include "ngx_http_lambda_stats.h"
 
 
 /* the first backoff once max_fails is reached; it doubles up to the cap */
-#define NGX_HTTP_LAMBDA_REDIS_BACKOFF  100
+#define NGX_HTTP_LAMBDA_REDIS_BACKOFF    100
+
+/* the buffers of the connection; a reply may not be larger than the cap */
+#define NGX_HTTP_LAMBDA_REDIS_BUFFER     16384
+#define NGX_HTTP_LAMBDA_REDIS_MAX_REPLY  (1024 * 1024)
+
+/* what a reply answers */
+#define NGX_HTTP_LAMBDA_REDIS_COMMAND    0    /* a command of an operation */
+#define NGX_HTTP_LAMBDA_REDIS_SETUP      1    /* AUTH, SELECT, SCRIPT LOAD */
+#define NGX_HTTP_LAMBDA_REDIS_DETACHED   2
 
 /* how a failure affects the connection */
-#define NGX_HTTP_LAMBDA_REDIS_GONE     0    /* hiredis is freeing it */
-#define NGX_HTTP_LAMBDA_REDIS_TRIP     1    /* closed when the breaker trips */
-#define NGX_HTTP_LAMBDA_REDIS_CLOSE    2    /* closed now */
+#define NGX_HTTP_LAMBDA_REDIS_TRIP       0    /* closed if the breaker trips */
+#define NGX_HTTP_LAMBDA_REDIS_CLOSE      1    /* closed now */
 
 
 typedef struct ngx_http_lambda_redis_xop_s  ngx_http_lambda_redis_xop_t;
@@ -51,80 +65,109 @@ typedef struct {
 
 struct ngx_http_lambda_redis_xop_s {
     ngx_http_lambda_redis_op_t       op;        /* the public part */
-    ngx_event_t                      timer;
-    uint64_t                         start;     /* microseconds */
+    ngx_queue_t                      queue;     /* of the started ops */
+    ngx_msec_t                       deadline;
+    uint64_t                         start;     /* sent, usec; 0: not yet */
     ngx_uint_t                       pending;   /* commands in flight */
     ngx_http_lambda_redis_xop_t     *next;      /* in the free list */
     unsigned                         finished:1;
+    unsigned                         started:1; /* in the queue */
     ngx_http_lambda_redis_cmd_t      cmds[1];
 };
+
+
+/* a command waiting for its reply */
+typedef struct {
+    void                            *data;      /* cmd, setup name, NULL */
+    ngx_uint_t                       kind;
+} ngx_http_lambda_redis_wait_t;
 
 
 typedef struct {
     ngx_http_lambda_redis_conf_t    *conf;
     ngx_log_t                       *log;
 
-    redisAsyncContext               *ac;
     ngx_connection_t                *c;
-    ngx_event_t                      connect_timer;
+    ngx_uint_t                       generation; /* of the connection */
     ngx_event_t                      flush;
+    ngx_event_t                      timer;      /* the ops' deadlines */
+    ngx_queue_t                      ops;        /* started, oldest first */
+
+    ngx_http_lambda_redis_wait_t    *waits;      /* a ring */
+    ngx_uint_t                       mask;
+    ngx_uint_t                       head;
+    ngx_uint_t                       inflight;   /* commands */
+
+    ngx_buf_t                        out;
+    ngx_buf_t                        in;
+
+    uint64_t                         now;        /* of a read, usec */
 
     ngx_msec_t                       retry_at;
     ngx_uint_t                       fails;      /* consecutive */
-    ngx_uint_t                       inflight;   /* commands */
     ngx_uint_t                       connections;
 
     ngx_http_lambda_redis_xop_t     *free;
     size_t                           op_size;
 
-    u_char                          *buf;       /* commands are formatted */
-    size_t                           buf_size;  /* here */
+    u_char                           error[128]; /* of the parser */
 
     unsigned                         connected:1;
-    unsigned                         writing:1;
+    unsigned                         unstamped:1; /* ops not sent yet */
     unsigned                         degraded:1;
     unsigned                         open:1;     /* the breaker */
     unsigned                         exiting:1;
 } ngx_http_lambda_redis_t;
 
 
+static ngx_int_t ngx_http_lambda_redis_unix(ngx_conf_t *cf,
+    ngx_http_lambda_redis_conf_t *rcf, ngx_str_t *address);
+
 static ngx_int_t ngx_http_lambda_redis_connect(ngx_http_lambda_redis_t *rd);
+static ngx_int_t ngx_http_lambda_redis_buffers(ngx_http_lambda_redis_t *rd);
 static void ngx_http_lambda_redis_setup(ngx_http_lambda_redis_t *rd);
-static void ngx_http_lambda_redis_setup_handler(redisAsyncContext *ac,
-    void *r, void *privdata);
-static void ngx_http_lambda_redis_connected(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_lambda_redis_disconnected(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_lambda_redis_connect_timeout(ngx_event_t *ev);
+static void ngx_http_lambda_redis_setup_handler(ngx_http_lambda_redis_t *rd,
+    char *name, ngx_http_lambda_redis_reply_t *reply);
 static void ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd);
 
-static void ngx_http_lambda_redis_add_read(void *data);
-static void ngx_http_lambda_redis_del_read(void *data);
-static void ngx_http_lambda_redis_add_write(void *data);
-static void ngx_http_lambda_redis_del_write(void *data);
-static void ngx_http_lambda_redis_cleanup(void *data);
-static void ngx_http_lambda_redis_read_handler(ngx_event_t *ev);
-static void ngx_http_lambda_redis_write_handler(ngx_event_t *ev);
+static void ngx_http_lambda_redis_read_handler(ngx_event_t *rev);
+static ngx_int_t ngx_http_lambda_redis_grow(ngx_http_lambda_redis_t *rd);
+static void ngx_http_lambda_redis_write_handler(ngx_event_t *wev);
 static void ngx_http_lambda_redis_flush_handler(ngx_event_t *ev);
+static void ngx_http_lambda_redis_send(ngx_http_lambda_redis_t *rd);
+static void ngx_http_lambda_redis_stamp(ngx_http_lambda_redis_t *rd);
+static ngx_int_t ngx_http_lambda_redis_parse(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_reply_t *reply);
+static ngx_inline ngx_int_t ngx_http_lambda_redis_number(u_char **pos,
+    u_char *last, long long *value);
+static void ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_reply_t *reply);
 
-static ngx_int_t ngx_http_lambda_redis_send(ngx_http_lambda_redis_cmd_t *cmd,
-    ngx_uint_t eval);
-static void ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac,
-    void *r, void *privdata);
-static void ngx_http_lambda_redis_detached_handler(redisAsyncContext *ac,
-    void *r, void *privdata);
+static ngx_int_t ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
+    ngx_http_lambda_redis_args_t *args, ngx_uint_t kind, void *data);
+static ngx_int_t ngx_http_lambda_redis_argv(ngx_http_lambda_redis_t *rd,
+    ngx_str_t *argv, ngx_uint_t argc, char *name);
+static u_char *ngx_http_lambda_redis_reserve(ngx_http_lambda_redis_t *rd,
+    size_t size);
+static ngx_inline void ngx_http_lambda_redis_wait(
+    ngx_http_lambda_redis_t *rd, ngx_uint_t kind, void *data);
+static void ngx_http_lambda_redis_reply_handler(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_cmd_t *cmd, ngx_http_lambda_redis_reply_t *reply);
+static void ngx_http_lambda_redis_unqueue(ngx_http_lambda_redis_xop_t *xop);
 static void ngx_http_lambda_redis_op_timeout(ngx_event_t *ev);
 static void ngx_http_lambda_redis_op_free(ngx_http_lambda_redis_xop_t *xop);
 
-static u_char *ngx_http_lambda_redis_format(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
-    ngx_http_lambda_redis_args_t *args, size_t *len);
-static u_char *ngx_http_lambda_redis_len(u_char *p, u_char type, size_t n);
+static ngx_inline u_char *ngx_http_lambda_redis_decimal(u_char *p,
+    size_t n);
 static void ngx_http_lambda_redis_failure(ngx_http_lambda_redis_t *rd,
     const char *reason, ngx_uint_t how);
+static void ngx_http_lambda_redis_errno(ngx_http_lambda_redis_t *rd,
+    ngx_err_t err);
 static void ngx_http_lambda_redis_degrade(ngx_http_lambda_redis_t *rd,
     const char *reason);
+static void ngx_http_lambda_redis_error_reply(ngx_http_lambda_redis_t *rd,
+    ngx_str_t *error);
 static void ngx_http_lambda_redis_recover(ngx_http_lambda_redis_t *rd);
 static void ngx_http_lambda_redis_alive(ngx_http_lambda_redis_t *rd);
 static uint64_t ngx_http_lambda_redis_usec(void);
@@ -165,6 +208,10 @@ ngx_http_lambda_redis_conf(ngx_conf_t *cf, ngx_http_lambda_redis_conf_t *rcf)
 
         p = ngx_cpymem(rcf->path, value[1].data + 5, value[1].len - 5);
         *p = '\0';
+
+        if (ngx_http_lambda_redis_unix(cf, rcf, &value[1]) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
 
     } else {
         ngx_memzero(&u, sizeof(ngx_url_t));
@@ -221,6 +268,11 @@ ngx_http_lambda_redis_conf(ngx_conf_t *cf, ngx_http_lambda_redis_conf_t *rcf)
         *p = '\0';
 
         rcf->port = u.port ? u.port : 6379;
+
+        ngx_inet_set_port(addr.sockaddr, rcf->port);
+
+        rcf->sockaddr = addr.sockaddr;
+        rcf->socklen = addr.socklen;
     }
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -416,7 +468,9 @@ ngx_http_lambda_redis_add_script(ngx_conf_t *cf,
 
     script->eval.data = p;
     p = ngx_cpymem(p, "$4\r\nEVAL\r\n", sizeof("$4\r\nEVAL\r\n") - 1);
-    p = ngx_http_lambda_redis_len(p, '$', text->len);
+    *p++ = '$';
+    p = ngx_http_lambda_redis_decimal(p, text->len);
+    *p++ = CR; *p++ = LF;
     p = ngx_cpymem(p, text->data, text->len);
     p = ngx_cpymem(p, "\r\n$1\r\n1\r\n", sizeof("\r\n$1\r\n1\r\n") - 1);
     script->eval.len = p - script->eval.data;
@@ -448,7 +502,9 @@ ngx_http_lambda_redis_args(ngx_conf_t *cf, ngx_http_lambda_redis_args_t *args,
     args->n = n;
 
     for (i = 0; i < n; i++) {
-        p = ngx_http_lambda_redis_len(p, '$', values[i].len);
+        *p++ = '$';
+        p = ngx_http_lambda_redis_decimal(p, values[i].len);
+        *p++ = CR; *p++ = LF;
         p = ngx_cpymem(p, values[i].data, values[i].len);
         *p++ = CR; *p++ = LF;
     }
@@ -456,6 +512,46 @@ ngx_http_lambda_redis_args(ngx_conf_t *cf, ngx_http_lambda_redis_args_t *args,
     args->resp.len = p - args->resp.data;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lambda_redis_unix(ngx_conf_t *cf, ngx_http_lambda_redis_conf_t *rcf,
+    ngx_str_t *address)
+{
+#if (NGX_HAVE_UNIX_DOMAIN)
+    size_t               len;
+    struct sockaddr_un  *saun;
+
+    len = ngx_strlen(rcf->path);
+
+    if (len >= sizeof(saun->sun_path)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "too long path in lambda_redis \"%V\"", address);
+        return NGX_ERROR;
+    }
+
+    saun = ngx_pcalloc(cf->pool, sizeof(struct sockaddr_un));
+    if (saun == NULL) {
+        return NGX_ERROR;
+    }
+
+    saun->sun_family = AF_UNIX;
+    (void) ngx_cpystrn((u_char *) saun->sun_path, rcf->path, len + 1);
+
+    rcf->sockaddr = (struct sockaddr *) saun;
+    rcf->socklen = sizeof(struct sockaddr_un);
+
+    return NGX_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "the unix domain sockets are not supported "
+                       "on this platform in lambda_redis \"%V\"", address);
+    return NGX_ERROR;
+
+#endif
 }
 
 
@@ -482,14 +578,18 @@ ngx_http_lambda_redis_init_process(ngx_cycle_t *cycle,
                   + (rcf->max_commands - 1)
                     * sizeof(ngx_http_lambda_redis_cmd_t);
 
-    rd->connect_timer.handler = ngx_http_lambda_redis_connect_timeout;
-    rd->connect_timer.data = rd;
-    rd->connect_timer.log = rd->log;
-    rd->connect_timer.cancelable = 1;
-
     rd->flush.handler = ngx_http_lambda_redis_flush_handler;
     rd->flush.data = rd;
     rd->flush.log = rd->log;
+
+    /* armed while an op is waiting, it does not hold a worker when idle */
+
+    rd->timer.handler = ngx_http_lambda_redis_op_timeout;
+    rd->timer.data = rd;
+    rd->timer.log = rd->log;
+    rd->timer.cancelable = 1;
+
+    ngx_queue_init(&rd->ops);
 
     return NGX_OK;
 }
@@ -518,27 +618,39 @@ ngx_http_lambda_redis_exit_process(ngx_cycle_t *cycle)
 
     ngx_http_lambda_redis_close(rd);
 
+    if (rd->timer.timer_set) {
+        ngx_del_timer(&rd->timer);
+    }
+
     while (rd->free) {
         xop = rd->free;
         rd->free = xop->next;
         ngx_free(xop);
     }
 
-    if (rd->buf) {
-        ngx_free(rd->buf);
-        rd->buf = NULL;
+    if (rd->waits) {
+        ngx_free(rd->waits);
     }
 
-    rd->conf = NULL;
+    if (rd->out.start) {
+        ngx_free(rd->out.start);
+    }
+
+    if (rd->in.start) {
+        ngx_free(rd->in.start);
+    }
+
+    ngx_memzero(rd, sizeof(ngx_http_lambda_redis_t));
 }
 
 
 static ngx_int_t
 ngx_http_lambda_redis_connect(ngx_http_lambda_redis_t *rd)
 {
-    u_char                         errstr[128];
+    int                            rc, value;
+    ngx_err_t                      err;
+    ngx_socket_t                   s;
     ngx_connection_t              *c;
-    redisAsyncContext             *ac;
     ngx_http_lambda_redis_conf_t  *rcf;
 
     rcf = rd->conf;
@@ -546,66 +658,164 @@ ngx_http_lambda_redis_connect(ngx_http_lambda_redis_t *rd)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
                    "lambda redis connect to \"%V\"", &rcf->address);
 
-    if (rcf->path) {
-        ac = redisAsyncConnectUnix((char *) rcf->path);
-
-    } else {
-        ac = redisAsyncConnect((char *) rcf->host, rcf->port);
-    }
-
-    if (ac == NULL) {
+    if (ngx_http_lambda_redis_buffers(rd) != NGX_OK) {
         ngx_http_lambda_redis_failure(rd, "out of memory",
-                                      NGX_HTTP_LAMBDA_REDIS_GONE);
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
         return NGX_ERROR;
     }
 
-    if (ac->err) {
-        ngx_cpystrn(errstr, (u_char *) ac->errstr, sizeof(errstr));
-        redisAsyncFree(ac);
-        ngx_http_lambda_redis_failure(rd, (char *) errstr,
-                                      NGX_HTTP_LAMBDA_REDIS_GONE);
+    s = ngx_socket(rcf->sockaddr->sa_family, SOCK_STREAM, 0);
+
+    if (s == (ngx_socket_t) -1) {
+        err = ngx_socket_errno;
+        ngx_log_error(NGX_LOG_CRIT, rd->log, err,
+                      "lambda_redis: " ngx_socket_n " failed");
+        ngx_http_lambda_redis_errno(rd, err);
         return NGX_ERROR;
     }
 
-    c = ngx_get_connection(ac->c.fd, rd->log);
+    c = ngx_get_connection(s, rd->log);
 
     if (c == NULL) {
-        redisAsyncFree(ac);
+        if (ngx_close_socket(s) == -1) {
+            ngx_log_error(NGX_LOG_CRIT, rd->log, ngx_socket_errno,
+                          "lambda_redis: " ngx_close_socket_n " failed");
+        }
+
         ngx_http_lambda_redis_failure(rd, "no free connection",
-                                      NGX_HTTP_LAMBDA_REDIS_GONE);
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
         return NGX_ERROR;
     }
 
-    c->data = ac;
+    c->data = rd;
     c->log = rd->log;
     c->read->log = rd->log;
     c->write->log = rd->log;
     c->read->handler = ngx_http_lambda_redis_read_handler;
     c->write->handler = ngx_http_lambda_redis_write_handler;
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
 
-    rd->ac = ac;
-    rd->c = c;
-    rd->connected = 0;
+    if (ngx_nonblocking(s) == -1) {
+        err = ngx_socket_errno;
+        ngx_log_error(NGX_LOG_CRIT, rd->log, err,
+                      "lambda_redis: " ngx_nonblocking_n " failed");
+        goto failed;
+    }
 
-    ac->ev.data = rd;
-    ac->ev.addRead = ngx_http_lambda_redis_add_read;
-    ac->ev.delRead = ngx_http_lambda_redis_del_read;
-    ac->ev.addWrite = ngx_http_lambda_redis_add_write;
-    ac->ev.delWrite = ngx_http_lambda_redis_del_write;
-    ac->ev.cleanup = ngx_http_lambda_redis_cleanup;
+    if (rcf->path == NULL) {
+        value = 1;
+
+        (void) setsockopt(s, IPPROTO_TCP, TCP_NODELAY,
+                          (const void *) &value, sizeof(int));
+        (void) setsockopt(s, SOL_SOCKET, SO_KEEPALIVE,
+                          (const void *) &value, sizeof(int));
+
+#if (NGX_HAVE_KEEPALIVE_TUNABLE)
+
+        /* a peer gone without a word is noticed within half a minute */
+
+        value = 15;
+        (void) setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE,
+                          (const void *) &value, sizeof(int));
+
+        value = 5;
+        (void) setsockopt(s, IPPROTO_TCP, TCP_KEEPINTVL,
+                          (const void *) &value, sizeof(int));
+
+        value = 3;
+        (void) setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT,
+                          (const void *) &value, sizeof(int));
+#endif
+    }
+
+    rc = connect(s, rcf->sockaddr, rcf->socklen);
+
+    if (rc == -1) {
+        err = ngx_socket_errno;
+
+        if (err != NGX_EINPROGRESS) {
+            goto failed;
+        }
+    }
 
     /* the first write event tells that the connection is established */
 
-    redisAsyncSetConnectCallback(ac, ngx_http_lambda_redis_connected);
-    redisAsyncSetDisconnectCallback(ac, ngx_http_lambda_redis_disconnected);
+    if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK
+        || ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+           != NGX_OK)
+    {
+        ngx_close_connection(c);
+        ngx_http_lambda_redis_failure(rd, "could not add events",
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
+        return NGX_ERROR;
+    }
 
-    (void) redisEnableKeepAlive(&ac->c);
+    ngx_add_timer(c->write, rcf->connect_timeout);
 
-    ngx_add_timer(&rd->connect_timer, rcf->connect_timeout);
+    rd->c = c;
+    rd->connected = 0;
 
     ngx_http_lambda_redis_setup(rd);
 
-    return (rd->ac == NULL) ? NGX_ERROR : NGX_OK;
+    return (rd->c == NULL) ? NGX_ERROR : NGX_OK;
+
+failed:
+
+    ngx_close_connection(c);
+    ngx_http_lambda_redis_errno(rd, err);
+
+    return NGX_ERROR;
+}
+
+
+/* the ring of waiting commands and the buffers, once per worker */
+
+static ngx_int_t
+ngx_http_lambda_redis_buffers(ngx_http_lambda_redis_t *rd)
+{
+    ngx_uint_t  n, size;
+
+    if (rd->waits == NULL) {
+
+        /* every command in flight, the setup ones included */
+
+        n = rd->conf->max_pending + 2 + rd->conf->scripts.nelts;
+
+        for (size = 1; size < n; size <<= 1) { /* void */ }
+
+        rd->waits = ngx_alloc(size * sizeof(ngx_http_lambda_redis_wait_t),
+                              rd->log);
+        if (rd->waits == NULL) {
+            return NGX_ERROR;
+        }
+
+        rd->mask = size - 1;
+        rd->head = 0;
+    }
+
+    if (rd->out.start == NULL) {
+        rd->out.start = ngx_alloc(NGX_HTTP_LAMBDA_REDIS_BUFFER, rd->log);
+        if (rd->out.start == NULL) {
+            return NGX_ERROR;
+        }
+
+        rd->out.pos = rd->out.start;
+        rd->out.last = rd->out.start;
+        rd->out.end = rd->out.start + NGX_HTTP_LAMBDA_REDIS_BUFFER;
+    }
+
+    if (rd->in.start == NULL) {
+        rd->in.start = ngx_alloc(NGX_HTTP_LAMBDA_REDIS_BUFFER, rd->log);
+        if (rd->in.start == NULL) {
+            return NGX_ERROR;
+        }
+
+        rd->in.pos = rd->in.start;
+        rd->in.last = rd->in.start;
+        rd->in.end = rd->in.start + NGX_HTTP_LAMBDA_REDIS_BUFFER;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -614,62 +824,57 @@ ngx_http_lambda_redis_connect(ngx_http_lambda_redis_t *rd)
 static void
 ngx_http_lambda_redis_setup(ngx_http_lambda_redis_t *rd)
 {
-    int                              rc;
-    ngx_uint_t                       i;
+    u_char                          *p;
+    ngx_uint_t                       i, n;
+    ngx_str_t                        argv[3];
     ngx_http_lambda_redis_conf_t    *rcf;
     ngx_http_lambda_redis_script_t  *script;
+    u_char                           db[NGX_INT_T_LEN];
 
     rcf = rd->conf;
 
     if (rcf->password.len) {
+        n = 0;
+
+        ngx_str_set(&argv[n], "AUTH");
+        n++;
 
         if (rcf->username.len) {
-            rc = redisAsyncCommand(rd->ac,
-                                   ngx_http_lambda_redis_setup_handler,
-                                   "AUTH", "AUTH %b %b",
-                                   rcf->username.data, rcf->username.len,
-                                   rcf->password.data, rcf->password.len);
-
-        } else {
-            rc = redisAsyncCommand(rd->ac,
-                                   ngx_http_lambda_redis_setup_handler,
-                                   "AUTH", "AUTH %b",
-                                   rcf->password.data, rcf->password.len);
+            argv[n++] = rcf->username;
         }
 
-        if (rc != REDIS_OK) {
+        argv[n++] = rcf->password;
+
+        if (ngx_http_lambda_redis_argv(rd, argv, n, "AUTH") != NGX_OK) {
             goto failed;
         }
-
-        rd->inflight++;
-        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
     }
 
     if (rcf->db) {
-        if (redisAsyncCommand(rd->ac, ngx_http_lambda_redis_setup_handler,
-                              "SELECT", "SELECT %u", (unsigned) rcf->db)
-            != REDIS_OK)
-        {
+        ngx_str_set(&argv[0], "SELECT");
+
+        p = ngx_sprintf(db, "%ui", rcf->db);
+        argv[1].data = db;
+        argv[1].len = p - db;
+
+        if (ngx_http_lambda_redis_argv(rd, argv, 2, "SELECT") != NGX_OK) {
             goto failed;
         }
-
-        rd->inflight++;
-        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
     }
+
+    ngx_str_set(&argv[0], "SCRIPT");
+    ngx_str_set(&argv[1], "LOAD");
 
     script = rcf->scripts.elts;
 
     for (i = 0; i < rcf->scripts.nelts; i++) {
-        if (redisAsyncCommand(rd->ac, ngx_http_lambda_redis_setup_handler,
-                              "SCRIPT LOAD", "SCRIPT LOAD %b",
-                              script[i].text.data, script[i].text.len)
-            != REDIS_OK)
+        argv[2] = script[i].text;
+
+        if (ngx_http_lambda_redis_argv(rd, argv, 3, "SCRIPT LOAD")
+            != NGX_OK)
         {
             goto failed;
         }
-
-        rd->inflight++;
-        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
     }
 
     return;
@@ -682,280 +887,267 @@ failed:
 
 
 static void
-ngx_http_lambda_redis_setup_handler(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_lambda_redis_setup_handler(ngx_http_lambda_redis_t *rd, char *name,
+    ngx_http_lambda_redis_reply_t *reply)
 {
-    redisReply               *reply = r;
-    ngx_http_lambda_redis_t  *rd;
-
-    rd = &ngx_http_lambda_redis;
-
-    rd->inflight--;
-
-    if (reply == NULL || rd->exiting) {
+    if (reply->type == NGX_HTTP_LAMBDA_REDIS_LOST) {
         ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
+        return;
+    }
+
+    if (rd->exiting) {
         return;
     }
 
     ngx_http_lambda_redis_alive(rd);
 
-    if (reply->type != REDIS_REPLY_ERROR) {
+    if (reply->type != NGX_HTTP_LAMBDA_REDIS_ERROR) {
         return;
     }
 
     ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
 
     ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                  "lambda_redis \"%V\" %s failed: %*s",
-                  &rd->conf->address, (char *) privdata,
-                  (size_t) reply->len, reply->str);
+                  "lambda_redis \"%V\" %s failed: %V",
+                  &rd->conf->address, name, &reply->str);
 
     /* the commands behind it would fail the same way: back off */
 
     rd->fails = ngx_max(rd->fails, rd->conf->max_fails - 1);
 
-    ngx_http_lambda_redis_failure(rd, (char *) privdata,
-                                  NGX_HTTP_LAMBDA_REDIS_CLOSE);
+    ngx_http_lambda_redis_failure(rd, name, NGX_HTTP_LAMBDA_REDIS_CLOSE);
 }
 
 
-static void
-ngx_http_lambda_redis_connected(const redisAsyncContext *ac, int status)
-{
-    ngx_http_lambda_redis_t  *rd;
-
-    rd = &ngx_http_lambda_redis;
-
-    if (rd->connect_timer.timer_set) {
-        ngx_del_timer(&rd->connect_timer);
-    }
-
-    if (status != REDIS_OK) {
-        /* hiredis frees the context after this */
-        ngx_http_lambda_redis_failure(rd, ac->errstr,
-                                      NGX_HTTP_LAMBDA_REDIS_GONE);
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                   "lambda redis connected to \"%V\"", &rd->conf->address);
-
-    rd->connected = 1;
-
-    if (rd->connections++) {
-        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_RECONNECTS);
-    }
-}
-
-
-static void
-ngx_http_lambda_redis_disconnected(const redisAsyncContext *ac, int status)
-{
-    ngx_http_lambda_redis_t  *rd;
-
-    rd = &ngx_http_lambda_redis;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                   "lambda redis disconnected, status:%d err:%d",
-                   status, ac->err);
-
-    if (status != REDIS_OK && !rd->exiting) {
-        ngx_http_lambda_redis_failure(rd, ac->errstr[0] ? ac->errstr
-                                                        : "disconnected",
-                                      NGX_HTTP_LAMBDA_REDIS_GONE);
-    }
-}
-
-
-static void
-ngx_http_lambda_redis_connect_timeout(ngx_event_t *ev)
-{
-    ngx_http_lambda_redis_t  *rd;
-
-    rd = ev->data;
-
-    ngx_http_lambda_redis_failure(rd, "connect timed out",
-                                  NGX_HTTP_LAMBDA_REDIS_CLOSE);
-}
-
-
-/* frees the context; the pending commands are answered with "lost" */
+/*
+ * Closes the connection; every command still waiting is answered "lost",
+ * in order.  Buffers grown beyond their first size are given back.
+ */
 
 static void
 ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd)
 {
-    redisAsyncContext  *ac;
+    ngx_http_lambda_redis_reply_t  lost;
 
-    ac = rd->ac;
+    if (rd->c) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "lambda redis close");
 
-    if (ac == NULL) {
-        return;
-    }
+        ngx_close_connection(rd->c);
 
-    /* no new command goes to a context being freed */
-
-    rd->connected = 0;
-
-    redisAsyncFree(ac);
-}
-
-
-/* the event library adapter */
-
-static void
-ngx_http_lambda_redis_add_read(void *data)
-{
-    ngx_http_lambda_redis_t *rd = data;
-
-    if (rd->c == NULL || rd->c->read->active) {
-        return;
-    }
-
-    if (ngx_add_event(rd->c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
-        != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ALERT, rd->log, 0,
-                      "lambda_redis: could not add the read event");
-    }
-}
-
-
-static void
-ngx_http_lambda_redis_del_read(void *data)
-{
-    ngx_http_lambda_redis_t *rd = data;
-
-    if (rd->c && rd->c->read->active) {
-        (void) ngx_del_event(rd->c->read, NGX_READ_EVENT, 0);
-    }
-}
-
-
-static void
-ngx_http_lambda_redis_add_write(void *data)
-{
-    ngx_http_lambda_redis_t *rd = data;
-
-    if (rd->c == NULL) {
-        return;
-    }
-
-    if (rd->connected && !rd->writing) {
-
-        /* flushed once at the end of this turn of the event loop */
-
-        if (!rd->flush.posted) {
-            ngx_post_event(&rd->flush, &ngx_posted_events);
-        }
-
-        return;
-    }
-
-    if (rd->c->write->active) {
-        return;
-    }
-
-    if (ngx_add_event(rd->c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
-        != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ALERT, rd->log, 0,
-                      "lambda_redis: could not add the write event");
-    }
-}
-
-
-static void
-ngx_http_lambda_redis_del_write(void *data)
-{
-    ngx_http_lambda_redis_t *rd = data;
-
-    if (rd->c && rd->c->write->active) {
-        (void) ngx_del_event(rd->c->write, NGX_WRITE_EVENT, 0);
-    }
-}
-
-
-static void
-ngx_http_lambda_redis_cleanup(void *data)
-{
-    ngx_http_lambda_redis_t *rd = data;
-
-    ngx_connection_t  *c;
-
-    c = rd->c;
-
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                   "lambda redis cleanup");
-
-    if (c) {
-
-        /* hiredis closes the socket right after this */
-
-        if (c->read->active) {
-            (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
-        }
-
-        if (c->write->active) {
-            (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
-        }
-
-        if (c->read->posted) {
-            ngx_delete_posted_event(c->read);
-        }
-
-        if (c->write->posted) {
-            ngx_delete_posted_event(c->write);
-        }
-
-        ngx_free_connection(c);
-
-        c->fd = (ngx_socket_t) -1;
+        rd->c = NULL;
+        rd->connected = 0;
+        rd->generation++;
     }
 
     if (rd->flush.posted) {
         ngx_delete_posted_event(&rd->flush);
     }
 
-    if (rd->connect_timer.timer_set) {
-        ngx_del_timer(&rd->connect_timer);
+    if (rd->out.end - rd->out.start > NGX_HTTP_LAMBDA_REDIS_BUFFER) {
+        ngx_free(rd->out.start);
+        ngx_memzero(&rd->out, sizeof(ngx_buf_t));
     }
 
-    rd->ac = NULL;
-    rd->c = NULL;
-    rd->connected = 0;
+    if (rd->in.end - rd->in.start > NGX_HTTP_LAMBDA_REDIS_BUFFER) {
+        ngx_free(rd->in.start);
+        ngx_memzero(&rd->in, sizeof(ngx_buf_t));
+    }
+
+    rd->out.pos = rd->out.start;
+    rd->out.last = rd->out.start;
+    rd->in.pos = rd->in.start;
+    rd->in.last = rd->in.start;
+
+    ngx_memzero(&lost, sizeof(ngx_http_lambda_redis_reply_t));
+    lost.type = NGX_HTTP_LAMBDA_REDIS_LOST;
+
+    rd->now = 0;
+
+    while (rd->inflight) {
+        ngx_http_lambda_redis_answer(rd, &lost);
+    }
 }
 
 
-/*
- * hiredis may free the context inside these calls: neither the context nor
- * the connection is touched after them
- */
+/* the events of the connection */
 
 static void
-ngx_http_lambda_redis_read_handler(ngx_event_t *ev)
+ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
 {
-    ngx_connection_t  *c;
+    ssize_t                         n;
+    ngx_int_t                       rc;
+    ngx_err_t                       err;
+    ngx_uint_t                      generation;
+    ngx_connection_t               *c;
+    ngx_http_lambda_redis_t        *rd;
+    ngx_http_lambda_redis_reply_t   reply;
 
-    c = ev->data;
+    c = rev->data;
+    rd = c->data;
 
-    redisAsyncHandleRead(c->data);
+    rd->now = 0;
+
+    if (rd->in.last == rd->in.end) {
+
+        if (rd->in.pos > rd->in.start) {
+            n = rd->in.last - rd->in.pos;
+            ngx_memmove(rd->in.start, rd->in.pos, n);
+            rd->in.pos = rd->in.start;
+            rd->in.last = rd->in.start + n;
+
+        } else if (ngx_http_lambda_redis_grow(rd) != NGX_OK) {
+            ngx_http_lambda_redis_failure(rd, "Protocol error, reply too "
+                                          "large",
+                                          NGX_HTTP_LAMBDA_REDIS_CLOSE);
+            return;
+        }
+    }
+
+    n = recv(c->fd, rd->in.last, rd->in.end - rd->in.last, 0);
+
+    if (n == -1) {
+        err = ngx_socket_errno;
+
+        if (err == NGX_EAGAIN || err == NGX_EINTR) {
+            return;
+        }
+
+        ngx_http_lambda_redis_errno(rd, err);
+        return;
+    }
+
+    if (n == 0) {
+        ngx_http_lambda_redis_failure(rd, "connection closed by the server",
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "lambda redis recv: %z", n);
+
+    rd->in.last += n;
+    generation = rd->generation;
+
+    for ( ;; ) {
+        rc = ngx_http_lambda_redis_parse(rd, &reply);
+
+        if (rc == NGX_AGAIN) {
+            break;
+        }
+
+        if (rc == NGX_ERROR) {
+            ngx_http_lambda_redis_failure(rd, (char *) rd->error,
+                                          NGX_HTTP_LAMBDA_REDIS_CLOSE);
+            return;
+        }
+
+        if (rd->inflight == 0) {
+            ngx_http_lambda_redis_failure(rd, "Protocol error, a reply "
+                                          "without a command",
+                                          NGX_HTTP_LAMBDA_REDIS_CLOSE);
+            return;
+        }
+
+        ngx_http_lambda_redis_answer(rd, &reply);
+
+        if (rd->generation != generation) {
+            /* closed meanwhile */
+            return;
+        }
+    }
+
+    if (rd->in.pos == rd->in.last) {
+        rd->in.pos = rd->in.start;
+        rd->in.last = rd->in.start;
+    }
+}
+
+
+/* the input buffer is full with one incomplete reply: twice as large */
+
+static ngx_int_t
+ngx_http_lambda_redis_grow(ngx_http_lambda_redis_t *rd)
+{
+    u_char  *p;
+    size_t   size;
+
+    size = rd->in.end - rd->in.start;
+
+    if (size >= NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_alloc(2 * size, rd->log);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, rd->in.start, size);
+    ngx_free(rd->in.start);
+
+    rd->in.start = p;
+    rd->in.pos = p;
+    rd->in.last = p + size;
+    rd->in.end = p + 2 * size;
+
+    return NGX_OK;
 }
 
 
 static void
-ngx_http_lambda_redis_write_handler(ngx_event_t *ev)
+ngx_http_lambda_redis_write_handler(ngx_event_t *wev)
 {
+    int                       err;
+    socklen_t                 len;
     ngx_connection_t         *c;
     ngx_http_lambda_redis_t  *rd;
 
-    c = ev->data;
-    rd = &ngx_http_lambda_redis;
+    c = wev->data;
+    rd = c->data;
 
-    rd->writing = 1;
-    redisAsyncHandleWrite(c->data);
-    rd->writing = 0;
+    if (!rd->connected) {
+
+        if (wev->timedout) {
+            ngx_http_lambda_redis_failure(rd, "connect timed out",
+                                          NGX_HTTP_LAMBDA_REDIS_CLOSE);
+            return;
+        }
+
+        err = 0;
+        len = sizeof(int);
+
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len)
+            == -1)
+        {
+            err = ngx_socket_errno;
+        }
+
+        if (err) {
+            ngx_http_lambda_redis_errno(rd, err);
+            return;
+        }
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "lambda redis connected to \"%V\"",
+                       &rd->conf->address);
+
+        if (wev->timer_set) {
+            ngx_del_timer(wev);
+        }
+
+        rd->connected = 1;
+
+        if (rd->connections++) {
+            ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_RECONNECTS);
+        }
+    }
+
+    ngx_http_lambda_redis_send(rd);
 }
 
+
+/* the end of a turn of the event loop: its commands leave together */
 
 static void
 ngx_http_lambda_redis_flush_handler(ngx_event_t *ev)
@@ -964,13 +1156,374 @@ ngx_http_lambda_redis_flush_handler(ngx_event_t *ev)
 
     rd = ev->data;
 
-    if (rd->ac == NULL) {
+    if (rd->connected && !rd->c->write->active) {
+        ngx_http_lambda_redis_send(rd);
+    }
+}
+
+
+/*
+ * Sends what the output buffer holds; if the socket cannot take it all,
+ * the write event is armed until it can, then disarmed.
+ */
+
+static void
+ngx_http_lambda_redis_send(ngx_http_lambda_redis_t *rd)
+{
+    ssize_t            n;
+    ngx_err_t          err;
+    ngx_connection_t  *c;
+
+    c = rd->c;
+
+    if (rd->unstamped) {
+        ngx_http_lambda_redis_stamp(rd);
+    }
+
+    while (rd->out.pos < rd->out.last) {
+
+        n = send(c->fd, rd->out.pos, rd->out.last - rd->out.pos, 0);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "lambda redis send: %z of %z",
+                       n, rd->out.last - rd->out.pos);
+
+        if (n > 0) {
+            rd->out.pos += n;
+            continue;
+        }
+
+        err = ngx_socket_errno;
+
+        if (n == -1 && err == NGX_EINTR) {
+            continue;
+        }
+
+        if (n == -1 && err == NGX_EAGAIN) {
+
+            if (!c->write->active
+                && ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+                   != NGX_OK)
+            {
+                ngx_http_lambda_redis_failure(rd, "could not add an event",
+                                              NGX_HTTP_LAMBDA_REDIS_CLOSE);
+            }
+
+            return;
+        }
+
+        ngx_http_lambda_redis_errno(rd, err);
         return;
     }
 
-    rd->writing = 1;
-    redisAsyncHandleWrite(rd->ac);
-    rd->writing = 0;
+    rd->out.pos = rd->out.start;
+    rd->out.last = rd->out.start;
+
+    if (c->write->active
+        && ngx_del_event(c->write, NGX_WRITE_EVENT, 0) != NGX_OK)
+    {
+        ngx_http_lambda_redis_failure(rd, "could not delete an event",
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
+    }
+}
+
+
+/* the ops started since the last send() leave now: their round trip starts */
+
+static void
+ngx_http_lambda_redis_stamp(ngx_http_lambda_redis_t *rd)
+{
+    uint64_t                      now;
+    ngx_queue_t                  *q;
+    ngx_http_lambda_redis_xop_t  *xop;
+
+    rd->unstamped = 0;
+
+    now = ngx_http_lambda_redis_usec();
+
+    for (q = ngx_queue_last(&rd->ops);
+         q != ngx_queue_sentinel(&rd->ops);
+         q = ngx_queue_prev(q))
+    {
+        xop = ngx_queue_data(q, ngx_http_lambda_redis_xop_t, queue);
+
+        if (xop->start) {
+            break;
+        }
+
+        xop->start = now;
+    }
+}
+
+
+/*
+ * One reply of RESP2 from the input buffer: NGX_OK with the reply seen in
+ * place (an array is only skipped), NGX_AGAIN while it is incomplete, or
+ * NGX_ERROR with the reason in rd->error.
+ */
+
+static ngx_int_t
+ngx_http_lambda_redis_parse(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_reply_t *reply)
+{
+    u_char      *p, *cr, *last, type;
+    ngx_int_t    rc;
+    long long    n;
+    ngx_uint_t   items, top;
+
+    p = rd->in.pos;
+    last = rd->in.last;
+
+    items = 1;
+    top = 1;
+
+    do {
+        if (p == last) {
+            return NGX_AGAIN;
+        }
+
+        type = *p++;
+
+        switch (type) {
+
+        case ':':
+
+            rc = ngx_http_lambda_redis_number(&p, last, &n);
+            if (rc != NGX_OK) {
+                goto failed;
+            }
+
+            if (top) {
+                reply->type = NGX_HTTP_LAMBDA_REDIS_INTEGER;
+                reply->integer = n;
+                ngx_str_null(&reply->str);
+            }
+
+            break;
+
+        case '$':
+
+            rc = ngx_http_lambda_redis_number(&p, last, &n);
+            if (rc != NGX_OK) {
+                goto failed;
+            }
+
+            if (n < -1 || n > NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
+                goto invalid;
+            }
+
+            if (n == -1) {
+                if (top) {
+                    reply->type = NGX_HTTP_LAMBDA_REDIS_NIL;
+                    reply->integer = 0;
+                    ngx_str_null(&reply->str);
+                }
+
+                break;
+            }
+
+            if (last - p < n + 2) {
+                return NGX_AGAIN;
+            }
+
+            if (p[n] != CR || p[n + 1] != LF) {
+                goto invalid;
+            }
+
+            if (top) {
+                reply->type = NGX_HTTP_LAMBDA_REDIS_STRING;
+                reply->integer = 0;
+                reply->str.data = p;
+                reply->str.len = n;
+            }
+
+            p += n + 2;
+            break;
+
+        case '*':
+
+            rc = ngx_http_lambda_redis_number(&p, last, &n);
+            if (rc != NGX_OK) {
+                goto failed;
+            }
+
+            if (n < -1 || n > NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
+                goto invalid;
+            }
+
+            if (top) {
+                reply->type = (n == -1) ? NGX_HTTP_LAMBDA_REDIS_NIL
+                                        : NGX_HTTP_LAMBDA_REDIS_ARRAY;
+                reply->integer = 0;
+                ngx_str_null(&reply->str);
+            }
+
+            if (n > 0) {
+                items += n;
+            }
+
+            break;
+
+        case '+':
+        case '-':
+
+            cr = ngx_strlchr(p, last, CR);
+
+            if (cr == NULL || cr + 1 == last) {
+                return NGX_AGAIN;
+            }
+
+            if (cr[1] != LF) {
+                goto invalid;
+            }
+
+            if (top) {
+                reply->type = (type == '+') ? NGX_HTTP_LAMBDA_REDIS_STATUS
+                                            : NGX_HTTP_LAMBDA_REDIS_ERROR;
+                reply->integer = 0;
+                reply->str.data = p;
+                reply->str.len = cr - p;
+            }
+
+            p = cr + 2;
+            break;
+
+        default:
+
+            if (type >= 0x20 && type < 0x7f) {
+                cr = ngx_snprintf(rd->error, sizeof(rd->error) - 1,
+                                  "Protocol error, got \"%c\" as the type "
+                                  "of a reply", type);
+            } else {
+                cr = ngx_snprintf(rd->error, sizeof(rd->error) - 1,
+                                  "Protocol error, got byte %02Xd as the "
+                                  "type of a reply", type);
+            }
+
+            *cr = '\0';
+            return NGX_ERROR;
+        }
+
+        top = 0;
+
+    } while (--items);
+
+    rd->in.pos = p;
+
+    return NGX_OK;
+
+failed:
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+invalid:
+
+    ngx_cpystrn(rd->error, (u_char *) "Protocol error, invalid reply",
+                sizeof(rd->error));
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * "-?[0-9]{1,19}\r\n" that fits in 64 bits, read at once: NGX_OK with *pos
+ * after it, NGX_AGAIN while incomplete, NGX_ERROR
+ */
+
+static ngx_inline ngx_int_t
+ngx_http_lambda_redis_number(u_char **pos, u_char *last, long long *value)
+{
+    u_char      *p, *start;
+    uint64_t     n;
+    ngx_uint_t   negative;
+
+    p = *pos;
+    negative = 0;
+
+    if (p < last && *p == '-') {
+        negative = 1;
+        p++;
+    }
+
+    start = p;
+    n = 0;
+
+    for ( ;; ) {
+        if (p == last) {
+            return NGX_AGAIN;
+        }
+
+        if (*p < '0' || *p > '9') {
+            break;
+        }
+
+        if (p - start == 19) {
+            return NGX_ERROR;
+        }
+
+        n = n * 10 + (*p++ - '0');
+    }
+
+    if (p == start || *p != CR) {
+        return NGX_ERROR;
+    }
+
+    if (p + 1 == last) {
+        return NGX_AGAIN;
+    }
+
+    if (p[1] != LF || n > (uint64_t) 0x7fffffffffffffffLL + negative) {
+        return NGX_ERROR;
+    }
+
+    if (negative && n) {
+        *value = -(long long) (n - 1) - 1;
+
+    } else {
+        *value = (long long) n;
+    }
+
+    *pos = p + 2;
+
+    return NGX_OK;
+}
+
+
+/* the reply goes to the oldest command waiting */
+
+static void
+ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_reply_t *reply)
+{
+    void        *data;
+    ngx_uint_t   kind;
+
+    data = rd->waits[rd->head].data;
+    kind = rd->waits[rd->head].kind;
+
+    rd->head = (rd->head + 1) & rd->mask;
+    rd->inflight--;
+
+    switch (kind) {
+
+    case NGX_HTTP_LAMBDA_REDIS_COMMAND:
+        ngx_http_lambda_redis_reply_handler(rd, data, reply);
+        break;
+
+    case NGX_HTTP_LAMBDA_REDIS_SETUP:
+        ngx_http_lambda_redis_setup_handler(rd, data, reply);
+        break;
+
+    default: /* NGX_HTTP_LAMBDA_REDIS_DETACHED */
+
+        if (reply->type != NGX_HTTP_LAMBDA_REDIS_LOST) {
+            ngx_http_lambda_redis_alive(rd);
+        }
+
+        break;
+    }
 }
 
 
@@ -988,7 +1541,7 @@ ngx_http_lambda_redis_op_create(ngx_uint_t n)
         return NULL;
     }
 
-    if (rd->ac == NULL) {
+    if (rd->c == NULL) {
 
         if ((ngx_msec_int_t) (rd->retry_at - ngx_current_msec) > 0) {
             /* the breaker is open */
@@ -1017,11 +1570,10 @@ ngx_http_lambda_redis_op_create(ngx_uint_t n)
         }
     }
 
-    ngx_memzero(xop, offsetof(ngx_http_lambda_redis_xop_t, cmds));
-
-    xop->timer.handler = ngx_http_lambda_redis_op_timeout;
-    xop->timer.data = xop;
-    xop->timer.log = rd->log;
+    xop->op.data = NULL;
+    xop->pending = 0;
+    xop->finished = 0;
+    xop->started = 0;
 
     return &xop->op;
 }
@@ -1046,7 +1598,11 @@ ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op, ngx_uint_t index,
     cmd->args = args;
     cmd->retried = 0;
 
-    if (ngx_http_lambda_redis_send(cmd, 0) != NGX_OK) {
+    if (ngx_http_lambda_redis_command(&ngx_http_lambda_redis, script, 0, key,
+                                      args, NGX_HTTP_LAMBDA_REDIS_COMMAND,
+                                      cmd)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -1056,51 +1612,15 @@ ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op, ngx_uint_t index,
 }
 
 
-static ngx_int_t
-ngx_http_lambda_redis_send(ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t eval)
-{
-    u_char                   *p;
-    size_t                    len;
-    ngx_http_lambda_redis_t  *rd;
-
-    rd = &ngx_http_lambda_redis;
-
-    if (rd->ac == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_http_lambda_redis_format(rd, cmd->script, eval, cmd->key,
-                                     cmd->args, &len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (redisAsyncFormattedCommand(rd->ac,
-                                   ngx_http_lambda_redis_reply_handler, cmd,
-                                   (char *) p, len)
-        != REDIS_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    rd->inflight++;
-    ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
-
-    return NGX_OK;
-}
-
-
 ngx_int_t
 ngx_http_lambda_redis_eval_detached(ngx_http_lambda_redis_script_t *script,
     ngx_str_t *key, ngx_http_lambda_redis_args_t *args)
 {
-    u_char                   *p;
-    size_t                    len;
     ngx_http_lambda_redis_t  *rd;
 
     rd = &ngx_http_lambda_redis;
 
-    if (rd->conf == NULL || rd->exiting || rd->ac == NULL
+    if (rd->conf == NULL || rd->exiting || rd->c == NULL
         || rd->inflight >= rd->conf->max_pending)
     {
         return NGX_DECLINED;
@@ -1108,41 +1628,46 @@ ngx_http_lambda_redis_eval_detached(ngx_http_lambda_redis_script_t *script,
 
     /* the script text goes along: there is nobody to retry a NOSCRIPT */
 
-    p = ngx_http_lambda_redis_format(rd, script, 1, key, args, &len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (redisAsyncFormattedCommand(rd->ac,
-                                   ngx_http_lambda_redis_detached_handler,
-                                   NULL, (char *) p, len)
-        != REDIS_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    rd->inflight++;
-    ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
-
-    return NGX_OK;
+    return ngx_http_lambda_redis_command(rd, script, 1, key, args,
+                                         NGX_HTTP_LAMBDA_REDIS_DETACHED,
+                                         NULL);
 }
 
 
 ngx_int_t
 ngx_http_lambda_redis_op_start(ngx_http_lambda_redis_op_t *op)
 {
+    ngx_http_lambda_redis_t      *rd;
     ngx_http_lambda_redis_xop_t  *xop;
 
     xop = (ngx_http_lambda_redis_xop_t *) op;
+    rd = &ngx_http_lambda_redis;
 
     if (xop->pending == 0) {
         ngx_http_lambda_redis_op_free(xop);
         return NGX_DECLINED;
     }
 
-    ngx_add_timer(&xop->timer, ngx_http_lambda_redis.conf->timeout);
+    /*
+     * the deadlines come in order: the timer is set for the oldest op, or
+     * for an earlier one already done (it is then moved when it fires)
+     */
 
-    xop->start = ngx_http_lambda_redis_usec();
+    xop->deadline = ngx_current_msec + rd->conf->timeout;
+    xop->started = 1;
+
+    ngx_queue_insert_tail(&rd->ops, &xop->queue);
+
+    rd->timer.cancelable = 0;
+
+    if (!rd->timer.timer_set) {
+        ngx_add_timer(&rd->timer, rd->conf->timeout);
+    }
+
+    /* the round trip is measured from the send() of its batch */
+
+    xop->start = 0;
+    rd->unstamped = 1;
 
     return NGX_OK;
 }
@@ -1155,9 +1680,7 @@ ngx_http_lambda_redis_op_cancel(ngx_http_lambda_redis_op_t *op)
 
     xop = (ngx_http_lambda_redis_xop_t *) op;
 
-    if (xop->timer.timer_set) {
-        ngx_del_timer(&xop->timer);
-    }
+    ngx_http_lambda_redis_unqueue(xop);
 
     xop->finished = 1;
     xop->op.data = NULL;
@@ -1168,73 +1691,44 @@ ngx_http_lambda_redis_op_cancel(ngx_http_lambda_redis_op_t *op)
 }
 
 
-static void
-ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
-    void *privdata)
-{
-    u_char                         *p;
-    redisReply                     *reply = r;
-    ngx_http_lambda_redis_t        *rd;
-    ngx_http_lambda_redis_cmd_t    *cmd;
-    ngx_http_lambda_redis_xop_t    *xop;
-    ngx_http_lambda_redis_reply_t   view;
-    u_char                          errstr[96];
+/* an op is no longer waited for */
 
-    rd = &ngx_http_lambda_redis;
-    cmd = privdata;
+static void
+ngx_http_lambda_redis_unqueue(ngx_http_lambda_redis_xop_t *xop)
+{
+    if (!xop->started) {
+        return;
+    }
+
+    xop->started = 0;
+
+    ngx_queue_remove(&xop->queue);
+
+    if (ngx_queue_empty(&ngx_http_lambda_redis.ops)) {
+        /* the timer stays, but no longer holds an exiting worker */
+        ngx_http_lambda_redis.timer.cancelable = 1;
+    }
+}
+
+
+static void
+ngx_http_lambda_redis_reply_handler(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_cmd_t *cmd, ngx_http_lambda_redis_reply_t *reply)
+{
+    ngx_http_lambda_redis_xop_t  *xop;
+
     xop = cmd->xop;
 
-    rd->inflight--;
-
-    ngx_str_null(&view.str);
-    view.integer = 0;
-
-    if (reply == NULL) {
-        view.type = NGX_HTTP_LAMBDA_REDIS_LOST;
+    if (reply->type == NGX_HTTP_LAMBDA_REDIS_LOST) {
         ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_ERRORS);
 
     } else {
-
-        switch (reply->type) {
-
-        case REDIS_REPLY_STRING:
-            view.type = NGX_HTTP_LAMBDA_REDIS_STRING;
-            break;
-
-        case REDIS_REPLY_STATUS:
-            view.type = NGX_HTTP_LAMBDA_REDIS_STATUS;
-            break;
-
-        case REDIS_REPLY_INTEGER:
-            view.type = NGX_HTTP_LAMBDA_REDIS_INTEGER;
-            view.integer = reply->integer;
-            break;
-
-        case REDIS_REPLY_NIL:
-            view.type = NGX_HTTP_LAMBDA_REDIS_NIL;
-            break;
-
-        case REDIS_REPLY_ARRAY:
-            view.type = NGX_HTTP_LAMBDA_REDIS_ARRAY;
-            break;
-
-        default: /* REDIS_REPLY_ERROR */
-            view.type = NGX_HTTP_LAMBDA_REDIS_ERROR;
-            break;
-        }
-
-        if (reply->type != REDIS_REPLY_INTEGER
-            && reply->type != REDIS_REPLY_ARRAY)
-        {
-            view.str.data = (u_char *) reply->str;
-            view.str.len = reply->len;
-        }
 
         /* the connection works, whatever the reply */
 
         ngx_http_lambda_redis_alive(rd);
 
-        if (view.type != NGX_HTTP_LAMBDA_REDIS_ERROR) {
+        if (reply->type != NGX_HTTP_LAMBDA_REDIS_ERROR) {
             ngx_http_lambda_redis_recover(rd);
 
         } else {
@@ -1244,9 +1738,9 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
 
     if (!xop->finished) {
 
-        if (view.type == NGX_HTTP_LAMBDA_REDIS_ERROR
-            && view.str.len >= 8
-            && ngx_strncmp(view.str.data, "NOSCRIPT", 8) == 0
+        if (reply->type == NGX_HTTP_LAMBDA_REDIS_ERROR
+            && reply->str.len >= 8
+            && ngx_strncmp(reply->str.data, "NOSCRIPT", 8) == 0
             && !cmd->retried)
         {
             /*
@@ -1259,20 +1753,21 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
 
             cmd->retried = 1;
 
-            if (ngx_http_lambda_redis_send(cmd, 1) == NGX_OK) {
+            if (ngx_http_lambda_redis_command(rd, cmd->script, 1, cmd->key,
+                                              cmd->args,
+                                              NGX_HTTP_LAMBDA_REDIS_COMMAND,
+                                              cmd)
+                == NGX_OK)
+            {
                 return;
             }
         }
 
-        if (view.type == NGX_HTTP_LAMBDA_REDIS_ERROR && !rd->degraded) {
-            p = ngx_snprintf(errstr, sizeof(errstr) - 1, "error reply \"%V\"",
-                             &view.str);
-            *p = '\0';
-
-            ngx_http_lambda_redis_degrade(rd, (char *) errstr);
+        if (reply->type == NGX_HTTP_LAMBDA_REDIS_ERROR && !rd->degraded) {
+            ngx_http_lambda_redis_error_reply(rd, &reply->str);
         }
 
-        xop->op.reply(&xop->op, cmd->index, &view);
+        xop->op.reply(&xop->op, cmd->index, reply);
     }
 
     if (--xop->pending) {
@@ -1280,14 +1775,20 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
     }
 
     if (!xop->finished) {
-        if (xop->timer.timer_set) {
-            ngx_del_timer(&xop->timer);
-        }
+        ngx_http_lambda_redis_unqueue(xop);
 
         xop->finished = 1;
 
-        ngx_http_lambda_stats_redis_latency(
-                             ngx_http_lambda_redis_usec() - xop->start);
+        if (xop->start) {
+
+            /* one clock reading serves every reply of a read */
+
+            if (rd->now == 0) {
+                rd->now = ngx_http_lambda_redis_usec();
+            }
+
+            ngx_http_lambda_stats_redis_latency(rd->now - xop->start);
+        }
 
         xop->op.done(&xop->op, NGX_OK);
     }
@@ -1296,46 +1797,55 @@ ngx_http_lambda_redis_reply_handler(redisAsyncContext *ac, void *r,
 }
 
 
-static void
-ngx_http_lambda_redis_detached_handler(redisAsyncContext *ac, void *r,
-    void *privdata)
-{
-    ngx_http_lambda_redis_t  *rd;
-
-    rd = &ngx_http_lambda_redis;
-
-    rd->inflight--;
-
-    if (r != NULL) {
-        ngx_http_lambda_redis_alive(rd);
-    }
-}
-
+/*
+ * The timer of the oldest ops: those past their deadline are done with
+ * NGX_ETIMEDOUT (each counts as a failure); the timer is set again for
+ * the next one.
+ */
 
 static void
 ngx_http_lambda_redis_op_timeout(ngx_event_t *ev)
 {
     ngx_uint_t                    n;
+    ngx_queue_t                  *q;
+    ngx_msec_int_t                left;
     ngx_http_lambda_redis_t      *rd;
     ngx_http_lambda_redis_xop_t  *xop;
 
-    xop = ev->data;
-    rd = &ngx_http_lambda_redis;
+    rd = ev->data;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                   "lambda redis operation timed out, %ui pending",
-                   xop->pending);
+    while (!ngx_queue_empty(&rd->ops)) {
 
-    /* the op stays until its replies arrive or the connection ends */
+        q = ngx_queue_head(&rd->ops);
+        xop = ngx_queue_data(q, ngx_http_lambda_redis_xop_t, queue);
 
-    for (n = xop->pending; n; n--) {
-        ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_TIMEOUTS);
+        left = (ngx_msec_int_t) (xop->deadline - ngx_current_msec);
+
+        if (left > 0) {
+            ngx_add_timer(&rd->timer, (ngx_msec_t) left);
+            return;
+        }
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "lambda redis operation timed out, %ui pending",
+                       xop->pending);
+
+        ngx_http_lambda_redis_unqueue(xop);
+
+        /* the op stays until its replies arrive or the connection ends */
+
+        for (n = xop->pending; n; n--) {
+            ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_TIMEOUTS);
+        }
+
+        xop->finished = 1;
+        xop->op.done(&xop->op, NGX_ETIMEDOUT);
+
+        ngx_http_lambda_redis_failure(rd, "timed out",
+                                      NGX_HTTP_LAMBDA_REDIS_TRIP);
     }
 
-    xop->finished = 1;
-    xop->op.done(&xop->op, NGX_ETIMEDOUT);
-
-    ngx_http_lambda_redis_failure(rd, "timed out", NGX_HTTP_LAMBDA_REDIS_TRIP);
+    rd->timer.cancelable = 1;
 }
 
 
@@ -1345,6 +1855,8 @@ ngx_http_lambda_redis_op_free(ngx_http_lambda_redis_xop_t *xop)
     ngx_http_lambda_redis_t  *rd;
 
     rd = &ngx_http_lambda_redis;
+
+    ngx_http_lambda_redis_unqueue(xop);
 
     if (rd->conf == NULL) {
         ngx_free(xop);
@@ -1379,78 +1891,204 @@ ngx_http_lambda_redis_retry_in(void)
 }
 
 
+/* commands */
+
 /*
- * EVALSHA sha 1 key args..., or EVAL script 1 key args..., in the RESP
- * protocol, into a buffer of the worker that grows when needed: only the
- * key is formatted per call
+ * EVALSHA sha 1 key args..., or EVAL script 1 key args..., in RESP: only
+ * the array header and the key are formatted here
  */
 
-static u_char *
-ngx_http_lambda_redis_format(ngx_http_lambda_redis_t *rd,
+static ngx_int_t
+ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
-    ngx_http_lambda_redis_args_t *args, size_t *len)
+    ngx_http_lambda_redis_args_t *args, ngx_uint_t kind, void *data)
 {
     u_char     *p;
     size_t      size;
     ngx_str_t  *head;
 
-    head = eval ? &script->eval : &script->evalsha;
-
-    size = sizeof("*\r\n$\r\n\r\n") - 1 + 2 * NGX_SIZE_T_LEN + head->len
-           + key->len + args->resp.len;
-
-    if (size > rd->buf_size) {
-        size = ngx_max(size, 512);
-
-        p = ngx_alloc(size, rd->log);
-        if (p == NULL) {
-            return NULL;
-        }
-
-        if (rd->buf) {
-            ngx_free(rd->buf);
-        }
-
-        rd->buf = p;
-        rd->buf_size = size;
+    if (rd->c == NULL || rd->inflight > rd->mask) {
+        return NGX_ERROR;
     }
 
-    p = rd->buf;
+    head = eval ? &script->eval : &script->evalsha;
 
-    p = ngx_http_lambda_redis_len(p, '*', 4 + args->n);
+    size = 2 * (sizeof("*\r\n") - 1 + NGX_SIZE_T_LEN) + head->len + key->len
+           + sizeof(CRLF) - 1 + args->resp.len;
+
+    p = rd->out.last;
+
+    if ((size_t) (rd->out.end - p) < size) {
+        p = ngx_http_lambda_redis_reserve(rd, size);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    *p++ = '*';
+    p = ngx_http_lambda_redis_decimal(p, 4 + args->n);
+    *p++ = CR; *p++ = LF;
 
     p = ngx_cpymem(p, head->data, head->len);
 
-    p = ngx_http_lambda_redis_len(p, '$', key->len);
+    *p++ = '$';
+    p = ngx_http_lambda_redis_decimal(p, key->len);
+    *p++ = CR; *p++ = LF;
     p = ngx_cpymem(p, key->data, key->len);
     *p++ = CR; *p++ = LF;
 
     p = ngx_cpymem(p, args->resp.data, args->resp.len);
 
-    *len = p - rd->buf;
+    rd->out.last = p;
 
-    return rd->buf;
+    ngx_http_lambda_redis_wait(rd, kind, data);
+
+    return NGX_OK;
 }
 
 
-/* "$<n>\r\n" or "*<n>\r\n" */
+/* any command, from its arguments */
+
+static ngx_int_t
+ngx_http_lambda_redis_argv(ngx_http_lambda_redis_t *rd, ngx_str_t *argv,
+    ngx_uint_t argc, char *name)
+{
+    u_char      *p;
+    size_t       size;
+    ngx_uint_t   i;
+
+    if (rd->c == NULL || rd->inflight > rd->mask) {
+        return NGX_ERROR;
+    }
+
+    size = sizeof("*\r\n") - 1 + NGX_SIZE_T_LEN;
+
+    for (i = 0; i < argc; i++) {
+        size += sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + argv[i].len;
+    }
+
+    p = ngx_http_lambda_redis_reserve(rd, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *p++ = '*';
+    p = ngx_http_lambda_redis_decimal(p, argc);
+    *p++ = CR; *p++ = LF;
+
+    for (i = 0; i < argc; i++) {
+        *p++ = '$';
+        p = ngx_http_lambda_redis_decimal(p, argv[i].len);
+        *p++ = CR; *p++ = LF;
+        p = ngx_cpymem(p, argv[i].data, argv[i].len);
+        *p++ = CR; *p++ = LF;
+    }
+
+    rd->out.last = p;
+
+    ngx_http_lambda_redis_wait(rd, NGX_HTTP_LAMBDA_REDIS_SETUP, name);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Room for "size" bytes at the end of the output buffer: what is not sent
+ * yet moves to the start, into a larger buffer if needed
+ */
 
 static u_char *
-ngx_http_lambda_redis_len(u_char *p, u_char type, size_t n)
+ngx_http_lambda_redis_reserve(ngx_http_lambda_redis_t *rd, size_t size)
 {
-    u_char   *q;
-    u_char    digits[NGX_SIZE_T_LEN];
+    u_char  *p;
+    size_t   unsent, len;
 
-    q = digits + NGX_SIZE_T_LEN;
+    if ((size_t) (rd->out.end - rd->out.last) >= size) {
+        return rd->out.last;
+    }
+
+    unsent = rd->out.last - rd->out.pos;
+    len = rd->out.end - rd->out.start;
+
+    if (unsent + size > len) {
+        len = ngx_max(2 * len, unsent + size);
+
+        p = ngx_alloc(len, rd->log);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        ngx_memcpy(p, rd->out.pos, unsent);
+        ngx_free(rd->out.start);
+
+        rd->out.start = p;
+        rd->out.end = p + len;
+
+    } else {
+        ngx_memmove(rd->out.start, rd->out.pos, unsent);
+    }
+
+    rd->out.pos = rd->out.start;
+    rd->out.last = rd->out.start + unsent;
+
+    return rd->out.last;
+}
+
+
+/* a command is in the output buffer: its reply is awaited */
+
+static ngx_inline void
+ngx_http_lambda_redis_wait(ngx_http_lambda_redis_t *rd, ngx_uint_t kind,
+    void *data)
+{
+    ngx_http_lambda_redis_wait_t  *wait;
+
+    wait = &rd->waits[(rd->head + rd->inflight) & rd->mask];
+
+    wait->data = data;
+    wait->kind = kind;
+
+    rd->inflight++;
+
+    ngx_http_lambda_stats_redis(NGX_HTTP_LAMBDA_STATS_REDIS_COMMANDS);
+
+    /* sent at the end of this turn of the event loop, or once connected */
+
+    if (rd->connected && !rd->flush.posted && !rd->c->write->active) {
+        ngx_post_event(&rd->flush, &ngx_posted_events);
+    }
+}
+
+
+/* the digits of a length in RESP */
+
+static ngx_inline u_char *
+ngx_http_lambda_redis_decimal(u_char *p, size_t n)
+{
+    u_char  *q;
+    size_t   m;
+
+    if (n < 10) {
+        *p++ = (u_char) ('0' + n);
+        return p;
+    }
+
+    if (n < 100) {
+        *p++ = (u_char) ('0' + n / 10);
+        *p++ = (u_char) ('0' + n % 10);
+        return p;
+    }
+
+    for (m = n; m; m /= 10) {
+        p++;
+    }
+
+    q = p;
 
     do {
         *--q = (u_char) ('0' + n % 10);
         n /= 10;
     } while (n);
-
-    *p++ = type;
-    p = ngx_cpymem(p, q, digits + NGX_SIZE_T_LEN - q);
-    *p++ = CR; *p++ = LF;
 
     return p;
 }
@@ -1500,9 +2138,23 @@ ngx_http_lambda_redis_failure(ngx_http_lambda_redis_t *rd,
                    "lambda redis breaker open for %M ms, %ui failures",
                    backoff, rd->fails);
 
-    if (how != NGX_HTTP_LAMBDA_REDIS_GONE) {
-        ngx_http_lambda_redis_close(rd);
-    }
+    ngx_http_lambda_redis_close(rd);
+}
+
+
+/* a failed system call: its error is the reason */
+
+static void
+ngx_http_lambda_redis_errno(ngx_http_lambda_redis_t *rd, ngx_err_t err)
+{
+    u_char  *p;
+    u_char   reason[128];
+
+    p = ngx_strerror(err, reason, sizeof(reason) - 1);
+    *p = '\0';
+
+    ngx_http_lambda_redis_failure(rd, (char *) reason,
+                                  NGX_HTTP_LAMBDA_REDIS_CLOSE);
 }
 
 
@@ -1523,6 +2175,30 @@ ngx_http_lambda_redis_degrade(ngx_http_lambda_redis_t *rd,
     ngx_log_error(NGX_LOG_WARN, rd->log, 0,
                   "lambda_redis \"%V\" is unavailable (%s), "
                   "rate limits are degraded", &rd->conf->address, reason);
+}
+
+
+static void
+ngx_http_lambda_redis_error_reply(ngx_http_lambda_redis_t *rd,
+    ngx_str_t *error)
+{
+    ngx_str_t  text;
+
+    if (rd->degraded || rd->exiting) {
+        return;
+    }
+
+    rd->degraded = 1;
+
+    text = *error;
+
+    if (text.len > 80) {
+        text.len = 80;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                  "lambda_redis \"%V\" is unavailable (error reply \"%V\"), "
+                  "rate limits are degraded", &rd->conf->address, &text);
 }
 
 

@@ -2,17 +2,17 @@
 /*
  * Copyright (C) ngx_lambda_gateway developers
  *
- * A Redis client for the workers: one hiredis (0.14) asynchronous
- * connection per worker on nginx's event loop, pipelined across requests.
- * This is the only part of the module that includes hiredis.
+ * A Redis client for the workers: one connection per worker on nginx's
+ * event loop, pipelined across requests, with nothing allocated per
+ * command or per reply.
  *
  * The unit of work is an operation ("op"): a few commands sent together for
- * one owner (a request), with one nginx timer bounding the wait for all of
+ * one owner (a request), with a deadline bounding the wait for all of
  * their replies.  The owner is told about each reply, then once that the
- * operation is done (every reply in, or the timer fired).  An owner that
- * goes away first cancels the op; hiredis cannot take back a command
- * already queued, so the op then lives on, orphaned, until its replies or
- * the end of the connection arrive, and is freed here.
+ * operation is done (every reply in, or the deadline passed).  An owner
+ * that goes away first cancels the op; a command already queued cannot be
+ * taken back, so the op then lives on, orphaned, until its replies or the
+ * end of the connection arrive, and is freed here.
  *
  * Reconnection is lazy (on the next operation) with an exponential backoff;
  * after max_fails consecutive failures (lost connection, failed connect,
@@ -54,6 +54,8 @@ typedef struct {
     u_char                       *host;         /* numeric, NUL-terminated */
     in_port_t                     port;
     u_char                       *path;         /* unix socket, or NULL */
+    struct sockaddr              *sockaddr;     /* of either */
+    socklen_t                     socklen;
 
     ngx_uint_t                    db;
     ngx_str_t                     username;
@@ -92,7 +94,7 @@ typedef struct {
 typedef struct ngx_http_lambda_redis_op_s  ngx_http_lambda_redis_op_t;
 
 /*
- * Both handlers run inside hiredis's reply processing: they must not
+ * Both handlers run inside the processing of replies: they must not
  * resume or finalize requests directly (post an event instead).
  */
 typedef void (*ngx_http_lambda_redis_reply_pt)(ngx_http_lambda_redis_op_t *op,

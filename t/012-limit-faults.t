@@ -324,3 +324,99 @@ client prematurely closed connection
 [alert]
 [crit]
 lambda limit resume
+
+
+
+=== TEST 16: a reply larger than the input buffer (16k) is read whole
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"\$40000\r\n" . ("x" x 40000) . "\r\n:60000000\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a16
+--- error_code: 200
+--- response_headers
+X-Limit: [PASSED] [1]
+--- no_error_log
+[warn]
+[error]
+[alert]
+
+
+
+=== TEST 17: nested arrays and nil are skipped whole: the replies stay in step
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"*3\r\n*2\r\n\$-1\r\n+OK\r\n*-1\r\n\$3\r\nabc\r\n:60000000\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a17
+--- error_code: 200
+--- response_headers
+X-Limit: [PASSED] [1]
+--- no_error_log
+[warn]
+[error]
+[alert]
+
+
+
+=== TEST 18: a reply nothing was asked for ends the connection
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n:60000000\r\n:1\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a18
+--- error_code: 200
+--- response_headers
+X-Limit: [PASSED] [1]
+--- error_log
+is unavailable (Protocol error, a reply without a command)
+
+
+
+=== TEST 19: an integer that is not one
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n:6000x000\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a19
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (Protocol error, invalid reply)
+
+
+
+=== TEST 20: a bulk string longer than any reply may be: no waiting for it
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"\$99999999999\r\n"
+--- tcp_no_close: 1
+--- timeout eval
+$ENV{TEST_NGINX_USE_VALGRIND} ? 1.5 : 0.1
+--- request
+GET /api/lambda/functions?org=a20
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (Protocol error, invalid reply)
+
+
+
+=== TEST 21: an integer too large for 64 bits
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n:9223372036854775808\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a21
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (Protocol error, invalid reply)

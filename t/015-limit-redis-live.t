@@ -24,6 +24,7 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempdir);
+use IO::Select;
 use IO::Socket::INET;
 use POSIX qw(:sys_wait_h);
 use Test::More;
@@ -204,7 +205,7 @@ error_log logs/error.log info;
 pid logs/nginx.pid;
 
 events {
-    worker_connections 256;
+    worker_connections 1024;
     accept_mutex off;
 }
 
@@ -338,6 +339,66 @@ sub valgrind_errors {
 sub error_log {
     my ($name) = @_;
     return slurp("$dir/$name/logs/error.log");
+}
+
+
+# A relay to Redis that hands its replies over one byte at a time
+sub start_relay {
+    my ($to) = @_;
+
+    my $l = IO::Socket::INET->new(Listen => 5, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, ReuseAddr => 1)
+        or die "relay: $!";
+    my $port = $l->sockport;
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+
+        # not the test's handlers, nor its END block
+
+        $SIG{$_} = 'DEFAULT' for qw(INT TERM);
+        $SIG{PIPE} = 'IGNORE';
+
+        while (my $c = $l->accept) {
+            my $r = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                          PeerPort => $to)
+                or last;
+            relay($c, $r);
+            close $c;
+            close $r;
+        }
+
+        POSIX::_exit(0);
+    }
+
+    close $l;
+    return ($pid, $port);
+}
+
+sub relay {
+    my ($c, $r) = @_;
+
+    my $sel = IO::Select->new($c, $r);
+    my $back = '';
+
+    for ( ;; ) {
+        for my $s ($sel->can_read(length $back ? 0 : 1)) {
+            my $n = sysread($s, my $buf, 65536);
+            return unless $n;
+
+            if ($s == $c) {
+                syswrite($r, $buf) or return;
+            } else {
+                $back .= $buf;
+            }
+        }
+
+        if (length $back) {
+            syswrite($c, substr($back, 0, 1, '')) or return;
+            sleep 0.0002;
+        }
+    }
 }
 
 
@@ -518,6 +579,51 @@ my $b = start_nginx('b', $http);
     is($r->{headers}{'x-limit'}, '[PASSED] [9]', 'and the next one too');
 
     unlike(error_log('a'), qr/\[(warn|error)\]/, 'nothing logged about it');
+}
+
+
+# Redis's replies a byte at a time, through a relay: every reply is
+# parsed across reads, those of a burst of requests too
+
+{
+    my ($relay_pid, $relay_port) = start_relay($redis_port);
+
+    my $d = start_nginx('d', <<_EOC_);
+    lambda_redis       127.0.0.1:$relay_port timeout=${\ int(5 * $timeout * 1000)}ms
+                       max_fails=100 prefix=$run;
+    lambda_limit_zone  shared:1m rate=1r/m burst=300 backend=redis;
+    lambda_limit_zone  closed:1m rate=20r/s burst=10 backend=redis fail=closed;
+    lambda_limit_zone  kept:1m   rate=1r/m backend=local;
+    lambda_limit_zone  keys:1m   rate=1r/m burst=10 backend=redis;
+_EOC_
+
+    my @seen = map { get($d, '/api/lambda/functions?org=trickle')
+                     ->{headers}{'x-limit'} } 1 .. 3;
+    is_deeply(\@seen, ['[PASSED] [300]', '[PASSED] [299]', '[PASSED] [298]'],
+              'replies read a byte at a time');
+
+    my $start = time;
+    my @socks = map { send_request($d, "/api/lambda/functions?org=burst") }
+                1 .. 100;
+    my @r = read_responses(\@socks, $start);
+
+    my %left = map { ($_->{headers}{'x-limit'} // '') => 1 } @r;
+    is(scalar(grep { $_->{status} == 200 } @r), 100, 'a burst of 100 passes');
+    ok(!grep({ !/^\[PASSED\] \[\d+\]$/ } keys %left),
+       'every one decided by Redis');
+    is(scalar keys %left, 100, 'each with its own count');
+
+    stop_nginx('d');
+
+    kill 'TERM', $relay_pid;
+    waitpid($relay_pid, 0);
+
+    my $log = error_log('d');
+    unlike($log, qr/\[(warn|error|alert|crit|emerg)\]/, 'nothing logged in d');
+
+    if ($valgrind) {
+        is(valgrind_errors('d'), '', 'no valgrind errors from the module in d');
+    }
 }
 
 
