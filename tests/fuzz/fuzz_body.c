@@ -9,7 +9,8 @@
  *
  *   bit 0      0: POST /api/lambda/requests, 1: an online call
  *   bit 1      lambda_validate strict
- *   bits 2-4   the Content-Type charset, from the table below
+ *   bits 2-4   the Content-Type charset, from the table below; the last
+ *              entry takes it from the input, up to the first "\n"
  *   bits 5-7   7: allocation failures; byte 1 is N and every allocation
  *              from the Nth on fails, the body starts at byte 2
  *
@@ -71,8 +72,11 @@ static const ngx_http_lambda_fuzz_charset_t  ngx_http_lambda_fuzz_charsets[] =
     { "latin-1", 0, 1 },
     { "ISO_8859-1", 0, 1 },
     { "ascii", 0, 1 },
-    { "x-unknown", 0, 0 }
+    { NULL, 0, 0 }              /* from the input */
 };
+
+
+#define NGX_HTTP_LAMBDA_FUZZ_CHARSET_INPUT  7
 
 
 static size_t  ngx_http_lambda_fuzz_allocs;
@@ -87,8 +91,8 @@ static void ngx_http_lambda_fuzz_shape(ngx_http_lambda_body_kind_t kind,
 static void ngx_http_lambda_fuzz_same(const ngx_http_lambda_result_t *a,
     const ngx_http_lambda_result_t *b, const char *what);
 static void ngx_http_lambda_fuzz_run(ngx_http_lambda_body_kind_t kind,
-    const unsigned char *body, size_t len, const char *charset, int strict,
-    ngx_http_lambda_result_t *res);
+    const unsigned char *body, size_t len, const char *charset,
+    size_t charset_len, int strict, ngx_http_lambda_result_t *res);
 static void ngx_http_lambda_fuzz_free(ngx_http_lambda_result_t *res);
 
 json_t *__real_json_loadb(const char *buffer, size_t buflen, size_t flags,
@@ -275,11 +279,10 @@ ngx_http_lambda_fuzz_same(const ngx_http_lambda_result_t *a,
 
 static void
 ngx_http_lambda_fuzz_run(ngx_http_lambda_body_kind_t kind,
-    const unsigned char *body, size_t len, const char *charset, int strict,
-    ngx_http_lambda_result_t *res)
+    const unsigned char *body, size_t len, const char *charset,
+    size_t charset_len, int strict, ngx_http_lambda_result_t *res)
 {
-    if (ngx_http_lambda_validate_body(kind, body, len, charset,
-                                      charset ? strlen(charset) : 0,
+    if (ngx_http_lambda_validate_body(kind, body, len, charset, charset_len,
                                       "det", 3, strict, res)
         != 0)
     {
@@ -316,9 +319,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int                                    strict, rc;
-    size_t                                 i, len, skip;
-    unsigned char                         *body;
+    size_t                                 i, len, skip, cs_len;
+    unsigned char                         *body, *input;
     const char                            *charset;
+    const uint8_t                         *nl;
     ngx_http_lambda_result_t               res, again, other;
     ngx_http_lambda_body_kind_t            kind;
     const ngx_http_lambda_fuzz_charset_t  *cs;
@@ -331,7 +335,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          : NGX_HTTP_LAMBDA_BODY_REQUESTS;
     strict = (data[0] >> 1) & 1;
     cs = &ngx_http_lambda_fuzz_charsets[(data[0] >> 2) & 7];
-    charset = cs->name;
 
     skip = 1;
 
@@ -344,6 +347,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     len = size - skip;
+    input = NULL;
+
+    if (((data[0] >> 2) & 7) == NGX_HTTP_LAMBDA_FUZZ_CHARSET_INPUT) {
+
+        /* any bytes as the charset, in a buffer of their exact size */
+
+        nl = memchr(data + skip, '\n', len);
+        cs_len = nl ? (size_t) (nl - data - skip) : 0;
+        input = ngx_http_lambda_fuzz_dup(data + skip, cs_len);
+        charset = (const char *) input;
+
+        if (nl) {
+            skip += cs_len + 1;
+            len -= cs_len + 1;
+        }
+
+    } else {
+        charset = cs->name;
+        cs_len = charset ? strlen(charset) : 0;
+    }
+
     body = ngx_http_lambda_fuzz_dup(data + skip, len);
 
     if (skip == 2) {
@@ -353,8 +377,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngx_http_lambda_fuzz_allocs = 0;
         ngx_http_lambda_fuzz_fail_at = (size_t) data[1] + 1;
 
-        rc = ngx_http_lambda_validate_body(kind, body, len, charset,
-                                           charset ? strlen(charset) : 0,
+        rc = ngx_http_lambda_validate_body(kind, body, len, charset, cs_len,
                                            "det", 3, strict, &res);
 
         ngx_http_lambda_fuzz_fail_at = 0;
@@ -373,20 +396,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         free(body);
+        free(input);
         return 0;
     }
 
-    ngx_http_lambda_fuzz_run(kind, body, len, charset, strict, &res);
+    ngx_http_lambda_fuzz_run(kind, body, len, charset, cs_len, strict, &res);
 
     /* the same call again: no hidden state */
 
-    ngx_http_lambda_fuzz_run(kind, body, len, charset, strict, &again);
+    ngx_http_lambda_fuzz_run(kind, body, len, charset, cs_len, strict,
+                             &again);
     ngx_http_lambda_fuzz_same(&res, &again, "a second call");
     ngx_http_lambda_fuzz_free(&again);
 
     /* strictness only adds refusals of unknown fields */
 
-    ngx_http_lambda_fuzz_run(kind, body, len, charset, !strict, &other);
+    ngx_http_lambda_fuzz_run(kind, body, len, charset, cs_len, !strict,
+                             &other);
 
     if (strict && res.verdict == NGX_HTTP_LAMBDA_VERDICT_PASS
         && other.verdict != NGX_HTTP_LAMBDA_VERDICT_PASS)
@@ -413,7 +439,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_http_lambda_fuzz_run(kind == NGX_HTTP_LAMBDA_BODY_ONLINE
                              ? NGX_HTTP_LAMBDA_BODY_REQUESTS
                              : NGX_HTTP_LAMBDA_BODY_ONLINE,
-                             body, len, charset, strict, &other);
+                             body, len, charset, cs_len, strict, &other);
 
     if (res.verdict == NGX_HTTP_LAMBDA_VERDICT_JSON
         || other.verdict == NGX_HTTP_LAMBDA_VERDICT_JSON)
@@ -439,14 +465,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         if (cs->utf8 || (cs->single && i == len)) {
-            ngx_http_lambda_fuzz_run(kind, body, len, NULL, strict, &other);
-            ngx_http_lambda_fuzz_same(&other, &res, charset);
+            ngx_http_lambda_fuzz_run(kind, body, len, NULL, 0, strict,
+                                     &other);
+            ngx_http_lambda_fuzz_same(&other, &res, cs->name);
             ngx_http_lambda_fuzz_free(&other);
         }
     }
 
     ngx_http_lambda_fuzz_free(&res);
     free(body);
+    free(input);
 
     return 0;
 }

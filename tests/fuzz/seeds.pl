@@ -172,6 +172,17 @@ my @online = (
 body_seeds($_, 0) for @requests;
 body_seeds($_, 1) for @online;
 
+# the body target's charset taken from the input (slot 7)
+
+for my $cs ("koi8-r\n{}",
+            " \"Latin-1\" \n{\"function\":\"caf\xe9\",\"task\":1}",
+            "utf_8\n{\"task\":1}", "us-ascii\n{\"function\":\"\xff\"}",
+            "\xff\xfe\n{}", "utf-16\n[]")
+{
+    seed('fuzz_body', chr(7 << 2) . $cs);
+    seed('fuzz_body', chr((7 << 2) | 1) . $cs);
+}
+
 # the body target's allocation-failure variant
 
 seed('fuzz_body', chr(7 << 5) . chr(3) . $requests[0]);
@@ -191,7 +202,9 @@ for my $case (
     [0, 'org=%zz'], [0, 'org=a%FFb'], [0, 'org=abcdefghijklmnopq'],
     [1, "\ncaf\xc3\xa9"], [2, "\nacme"], [0, 'a=1&&org=acme&'],
     [1, 'org=' . ('a' x 300) . "\n" . ('a' x 300)],
-    [0, 'org=' . ('%41' x 200)], [0, 'x=1&' x 50 . 'org=z'])
+    [0, 'org=' . ('%41' x 200)], [0, 'x=1&' x 50 . 'org=z'],
+    [0, 'org_id=' . ('0' x 256) . '1'], [0, 'org_id=42' . ('+' x 256)],
+    [0, "org_id=\x1e2"], [0, 'org_id=2%1F'], [0, 'org_id=%09%0A%0B+2%0C%0D'])
 {
     seed('fuzz_org', chr($case->[0]) . $case->[1]);
 }
