@@ -90,7 +90,9 @@ test-valgrind: deps module unit
 	t/run-tests $(TEST_FILES)
 
 bench: deps module
-	@command -v wrk >/dev/null || apt-get install -y wrk
+	@for p in wrk haproxy; do \
+	    dpkg -s $$p >/dev/null 2>&1 || apt-get install -y $$p; \
+	done
 	MODULE="$(CURDIR)/$(MODULE)" bench/run $(BENCH_ARGS)
 
 fuzz:
