@@ -101,7 +101,6 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
     int                          strict;
     ngx_int_t                    rc;
     ngx_str_t                    func_id, cs;
-    ngx_http_lambda_media_t      media;
     ngx_http_lambda_result_t     res;
     ngx_http_lambda_loc_conf_t  *llcf;
     ngx_http_lambda_body_kind_t  kind;
@@ -133,14 +132,6 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
         }
     }
 
-    media.charset = NULL;
-    media.charset_len = 0;
-
-    if (r->headers_in.content_type != NULL) {
-        cs = r->headers_in.content_type->value;
-        (void) ngx_http_lambda_media_json(cs.data, cs.len, &media);
-    }
-
     if (ctx->route.op == NGX_HTTP_LAMBDA_OP_CREATE_REQUESTS) {
         kind = NGX_HTTP_LAMBDA_BODY_REQUESTS;
         ngx_str_null(&func_id);
@@ -158,8 +149,7 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
      * full validator decides everything else, errors included
      */
 
-    cs.data = (u_char *) media.charset;
-    cs.len = media.charset_len;
+    cs = ctx->charset;
 
     if ((cs.data == NULL
          || (cs.len == 5 && ngx_strncasecmp(cs.data, (u_char *) "utf-8", 5)
@@ -174,8 +164,7 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
     ngx_http_lambda_json_use_pool(r->pool);
 
     if (ngx_http_lambda_validate_body(kind, ctx->body, ctx->body_len,
-                                      (const char *) media.charset,
-                                      media.charset_len,
+                                      (const char *) cs.data, cs.len,
                                       (const char *) func_id.data,
                                       func_id.len, strict, &res)
         != 0)
@@ -213,6 +202,12 @@ ngx_http_lambda_media_check(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
         value = r->headers_in.content_type->value;
 
         if (ngx_http_lambda_media_json(value.data, value.len, &media)) {
+
+            /* kept for decoding: the Content-Type is parsed once */
+
+            ctx->charset.data = (u_char *) media.charset;
+            ctx->charset.len = media.charset_len;
+
             return NGX_DECLINED;
         }
 

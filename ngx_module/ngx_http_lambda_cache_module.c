@@ -117,45 +117,14 @@ static ngx_str_t  ngx_http_lambda_cache_status_name =
 static char *
 ngx_http_lambda_cache_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                        *p;
     ssize_t                        size;
-    ngx_str_t                     *value, name, s;
+    ngx_str_t                     *value, name;
     ngx_http_lambda_shm_t         *shm;
     ngx_http_lambda_cache_zone_t  *zone;
 
     value = cf->args->elts;
 
-    p = (u_char *) ngx_strchr(value[1].data, ':');
-
-    if (p == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    if (name.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone name \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) NGX_HTTP_LAMBDA_SHM_MIN_SIZE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small", &value[1]);
+    if (ngx_http_lambda_shm_parse(cf, &value[1], &name, &size) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -194,40 +194,15 @@ ngx_http_lambda_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_lambda_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                        *p;
     char                          *rv;
     ssize_t                        size;
-    ngx_str_t                     *value, name, s;
+    ngx_str_t                     *value, name;
     ngx_uint_t                     i, rate;
     ngx_http_lambda_limit_zone_t  *zone;
 
     value = cf->args->elts;
 
-    p = (u_char *) ngx_strchr(value[1].data, ':');
-
-    if (p == NULL || p == value[1].data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) NGX_HTTP_LAMBDA_SHM_MIN_SIZE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small", &value[1]);
+    if (ngx_http_lambda_shm_parse(cf, &value[1], &name, &size) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

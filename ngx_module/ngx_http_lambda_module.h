@@ -91,6 +91,7 @@ typedef struct {
     /* the request body, flattened, for validation only */
     u_char                    *body;
     size_t                     body_len;
+    ngx_str_t                  charset;      /* of the Content-Type */
 
     /* extension state of the limit and cache modules */
     void                      *limit;

@@ -45,6 +45,51 @@ static void ngx_http_lambda_shm_remove(ngx_http_lambda_shm_t *shm,
          ((u_char *) (value) - offsetof(ngx_http_lambda_shm_node_t, data)))
 
 
+ngx_int_t
+ngx_http_lambda_shm_parse(ngx_conf_t *cf, ngx_str_t *value, ngx_str_t *name,
+    ssize_t *size)
+{
+    u_char     *p;
+    ngx_str_t   s;
+
+    p = (u_char *) ngx_strchr(value->data, ':');
+
+    if (p == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", value);
+        return NGX_ERROR;
+    }
+
+    name->data = value->data;
+    name->len = p - value->data;
+
+    if (name->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone name \"%V\"", value);
+        return NGX_ERROR;
+    }
+
+    s.data = p + 1;
+    s.len = value->data + value->len - s.data;
+
+    *size = ngx_parse_size(&s);
+
+    if (*size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", value);
+        return NGX_ERROR;
+    }
+
+    if (*size < (ssize_t) NGX_HTTP_LAMBDA_SHM_MIN_SIZE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", value);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_http_lambda_shm_t *
 ngx_http_lambda_shm_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
     void *tag, const char *directive, ngx_uint_t version)

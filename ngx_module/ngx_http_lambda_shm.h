@@ -72,6 +72,14 @@ struct ngx_http_lambda_shm_s {
 };
 
 
+/*
+ * "name:size" of a zone directive, checked with nginx's messages ("invalid
+ * zone size", "invalid zone name", "zone ... is too small"); NGX_OK or
+ * NGX_ERROR (logged).
+ */
+ngx_int_t ngx_http_lambda_shm_parse(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_str_t *name, ssize_t *size);
+
 ngx_http_lambda_shm_t *ngx_http_lambda_shm_add(ngx_conf_t *cf,
     ngx_str_t *name, size_t size, void *tag, const char *directive,
     ngx_uint_t version);
