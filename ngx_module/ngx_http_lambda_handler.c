@@ -507,5 +507,8 @@ ngx_http_lambda_resume(ngx_http_request_t *r)
 static void
 ngx_http_lambda_cleanup(void *data)
 {
-    /* the limit and cache waits detach themselves here (see their files) */
+    /*
+     * nothing to release: the handler only marks the pool cleanup that
+     * carries the context across internal redirects
+     */
 }
