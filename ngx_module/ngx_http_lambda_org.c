@@ -109,6 +109,7 @@ static void
 ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
     ngx_http_lambda_arg_t *wanted, size_t n)
 {
+    int                   escaped;
     size_t                j, klen;
     const unsigned char  *p, *end, *amp, *eq, *name;
     unsigned char         key[32];
@@ -118,12 +119,25 @@ ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
 
     while (p < end) {
 
-        amp = memchr(p, '&', end - p);
-        if (amp == NULL) {
-            amp = end;
+        /*
+         * one pass over the argument: the first '=' ends its name, '&'
+         * the argument (names and values are short: no memchr() calls)
+         */
+
+        eq = NULL;
+        escaped = 0;
+
+        for (amp = p; amp < end && *amp != '&'; amp++) {
+            if (eq == NULL) {
+                if (*amp == '=') {
+                    eq = amp;
+
+                } else if (*amp == '%' || *amp == '+') {
+                    escaped = 1;
+                }
+            }
         }
 
-        eq = memchr(p, '=', amp - p);
         if (eq == NULL) {
             eq = amp;
         }
@@ -131,7 +145,7 @@ ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
         name = p;
         klen = eq - p;
 
-        if (klen && (memchr(p, '%', klen) || memchr(p, '+', klen))) {
+        if (escaped) {
             if (klen > 3 * sizeof(key)) {
                 p = amp + 1;
                 continue;
@@ -481,7 +495,13 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     unsigned char          id[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
     ngx_http_lambda_arg_t  wanted[2];
 
-    memset(org, 0, sizeof(ngx_http_lambda_org_t));
+    /* the buffers are written only as far as their lengths tell */
+
+    org->kind = NGX_HTTP_LAMBDA_ORG_PERSONAL;
+    org->id[0] = '\0';
+    org->id_len = 0;
+    org->value[0] = '\0';
+    org->value_len = 0;
 
     if (header_count > 1) {
         return NGX_HTTP_LAMBDA_ORG_DUPLICATE_HEADER;

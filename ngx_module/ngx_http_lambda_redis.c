@@ -3,7 +3,7 @@
  * Copyright (C) ngx_lambda_gateway developers
  *
  * The Redis client of a worker, on nginx's event loop: nginx's own socket
- * calls and timers, and a small RESP2 codec of its own (no hiredis).
+ * calls and timers, with hiredis as the protocol codec.
  *
  * Commands are written in RESP straight into an output buffer of the
  * worker, from parts prepared at configuration time (only the key and the
@@ -11,16 +11,21 @@
  * one turn of the event loop leave together, in one send(), from a posted
  * event; the write event is only armed while connecting or while the
  * socket buffer is full.  Both events are level-triggered: a read takes at
- * most what the input buffer holds and the rest is signalled again.
+ * most what the receive buffer holds and the rest is signalled again.
  *
- * Replies are read into an input buffer and parsed there, once, by a small
- * RESP2 parser: a reply is a view into the buffer, valid while its handler
- * runs.  Redis answers in order: each command waiting for its reply holds
- * one slot of a ring, allocated once, the size of max_pending.  Operation
- * records go back to a free list and are reused; one timer of the worker
- * serves the deadlines of every operation (all have the same timeout, so
- * they expire in the order they started).  Nothing is allocated per
- * command or per reply.
+ * Replies are decoded by hiredis's reply reader (redisReader), once, with
+ * object functions of our own: instead of allocating a redisReply per
+ * element they fill the one reply the worker hands to the command's owner
+ * (an array is only stepped over; the script answers with one integer).
+ * hiredis's async layer is not used: it allocates a callback record and
+ * an sds string per command and a redisReply tree per reply, with
+ * malloc(), which costs more than the rest of the client.  Redis answers
+ * in order: each command waiting for its reply holds one slot of a ring,
+ * allocated once, the size of max_pending.  Operation records go back to
+ * a free list and are reused; one timer of the worker serves the
+ * deadlines of every operation (all have the same timeout, so they expire
+ * in the order they started).  Nothing is allocated per command or per
+ * reply.
  */
 
 
@@ -28,6 +33,8 @@
 #include <ngx_core.h>
 #include <ngx_event.h>
 #include <ngx_sha1.h>
+
+#include <hiredis/hiredis.h>
 
 #include "ngx_http_lambda_redis.h"
 #include "ngx_http_lambda_stats.h"
@@ -39,6 +46,9 @@
 /* the buffers of the connection; a reply may not be larger than the cap */
 #define NGX_HTTP_LAMBDA_REDIS_BUFFER     16384
 #define NGX_HTTP_LAMBDA_REDIS_MAX_REPLY  (1024 * 1024)
+
+/* what is kept of a string reply (an error's text, a status) */
+#define NGX_HTTP_LAMBDA_REDIS_STRING     256
 
 /* what a reply answers */
 #define NGX_HTTP_LAMBDA_REDIS_COMMAND    0    /* a command of an operation */
@@ -99,7 +109,11 @@ typedef struct {
     ngx_uint_t                       inflight;   /* commands */
 
     ngx_buf_t                        out;
-    ngx_buf_t                        in;
+    ngx_buf_t                        in;         /* what recv() fills */
+
+    redisReader                     *reader;     /* of the connection */
+    ngx_http_lambda_redis_reply_t    reply;      /* what it decoded */
+    u_char                           str[NGX_HTTP_LAMBDA_REDIS_STRING];
 
     uint64_t                         now;        /* of a read, usec */
 
@@ -109,8 +123,6 @@ typedef struct {
 
     ngx_http_lambda_redis_xop_t     *free;
     size_t                           op_size;
-
-    u_char                           error[128]; /* of the parser */
 
     unsigned                         connected:1;
     unsigned                         unstamped:1; /* ops not sent yet */
@@ -131,15 +143,19 @@ static void ngx_http_lambda_redis_setup_handler(ngx_http_lambda_redis_t *rd,
 static void ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd);
 
 static void ngx_http_lambda_redis_read_handler(ngx_event_t *rev);
-static ngx_int_t ngx_http_lambda_redis_grow(ngx_http_lambda_redis_t *rd);
+static ngx_int_t ngx_http_lambda_redis_oversized(redisReader *reader);
 static void ngx_http_lambda_redis_write_handler(ngx_event_t *wev);
 static void ngx_http_lambda_redis_flush_handler(ngx_event_t *ev);
 static void ngx_http_lambda_redis_send(ngx_http_lambda_redis_t *rd);
 static void ngx_http_lambda_redis_stamp(ngx_http_lambda_redis_t *rd);
-static ngx_int_t ngx_http_lambda_redis_parse(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_reply_t *reply);
-static ngx_inline ngx_int_t ngx_http_lambda_redis_number(u_char **pos,
-    u_char *last, long long *value);
+static void *ngx_http_lambda_redis_string(const redisReadTask *task,
+    char *str, size_t len);
+static void *ngx_http_lambda_redis_array(const redisReadTask *task,
+    int elements);
+static void *ngx_http_lambda_redis_integer(const redisReadTask *task,
+    long long value);
+static void *ngx_http_lambda_redis_nil(const redisReadTask *task);
+static void ngx_http_lambda_redis_free_object(void *obj);
 static void ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_reply_t *reply);
 
@@ -174,6 +190,15 @@ static uint64_t ngx_http_lambda_redis_usec(void);
 
 
 static ngx_http_lambda_redis_t  ngx_http_lambda_redis;
+
+
+static redisReplyObjectFunctions  ngx_http_lambda_redis_objects = {
+    ngx_http_lambda_redis_string,
+    ngx_http_lambda_redis_array,
+    ngx_http_lambda_redis_integer,
+    ngx_http_lambda_redis_nil,
+    ngx_http_lambda_redis_free_object
+};
 
 
 /* configuration */
@@ -815,6 +840,18 @@ ngx_http_lambda_redis_buffers(ngx_http_lambda_redis_t *rd)
         rd->in.end = rd->in.start + NGX_HTTP_LAMBDA_REDIS_BUFFER;
     }
 
+    /* a reader per connection: nothing of a former one is left over */
+
+    if (rd->reader == NULL) {
+        rd->reader = redisReaderCreateWithFunctions(
+                                          &ngx_http_lambda_redis_objects);
+        if (rd->reader == NULL) {
+            return NGX_ERROR;
+        }
+
+        rd->reader->privdata = rd;
+    }
+
     return NGX_OK;
 }
 
@@ -921,7 +958,8 @@ ngx_http_lambda_redis_setup_handler(ngx_http_lambda_redis_t *rd, char *name,
 
 /*
  * Closes the connection; every command still waiting is answered "lost",
- * in order.  Buffers grown beyond their first size are given back.
+ * in order.  The reader goes with the connection, and an output buffer
+ * grown beyond its first size is given back.
  */
 
 static void
@@ -949,15 +987,13 @@ ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd)
         ngx_memzero(&rd->out, sizeof(ngx_buf_t));
     }
 
-    if (rd->in.end - rd->in.start > NGX_HTTP_LAMBDA_REDIS_BUFFER) {
-        ngx_free(rd->in.start);
-        ngx_memzero(&rd->in, sizeof(ngx_buf_t));
+    if (rd->reader) {
+        redisReaderFree(rd->reader);
+        rd->reader = NULL;
     }
 
     rd->out.pos = rd->out.start;
     rd->out.last = rd->out.start;
-    rd->in.pos = rd->in.start;
-    rd->in.last = rd->in.start;
 
     ngx_memzero(&lost, sizeof(ngx_http_lambda_redis_reply_t));
     lost.type = NGX_HTTP_LAMBDA_REDIS_LOST;
@@ -975,36 +1011,20 @@ ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd)
 static void
 ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
 {
-    ssize_t                         n;
-    ngx_int_t                       rc;
-    ngx_err_t                       err;
-    ngx_uint_t                      generation;
-    ngx_connection_t               *c;
-    ngx_http_lambda_redis_t        *rd;
-    ngx_http_lambda_redis_reply_t   reply;
+    void                     *obj;
+    ssize_t                   n;
+    ngx_err_t                 err;
+    ngx_uint_t                generation;
+    redisReader              *reader;
+    ngx_connection_t         *c;
+    ngx_http_lambda_redis_t  *rd;
 
     c = rev->data;
     rd = c->data;
 
     rd->now = 0;
 
-    if (rd->in.last == rd->in.end) {
-
-        if (rd->in.pos > rd->in.start) {
-            n = rd->in.last - rd->in.pos;
-            ngx_memmove(rd->in.start, rd->in.pos, n);
-            rd->in.pos = rd->in.start;
-            rd->in.last = rd->in.start + n;
-
-        } else if (ngx_http_lambda_redis_grow(rd) != NGX_OK) {
-            ngx_http_lambda_redis_failure(rd, "Protocol error, reply too "
-                                          "large",
-                                          NGX_HTTP_LAMBDA_REDIS_CLOSE);
-            return;
-        }
-    }
-
-    n = recv(c->fd, rd->in.last, rd->in.end - rd->in.last, 0);
+    n = recv(c->fd, rd->in.start, rd->in.end - rd->in.start, 0);
 
     if (n == -1) {
         err = ngx_socket_errno;
@@ -1026,20 +1046,25 @@ ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
                    "lambda redis recv: %z", n);
 
-    rd->in.last += n;
+    reader = rd->reader;
+
+    if (redisReaderFeed(reader, (char *) rd->in.start, n) != REDIS_OK) {
+        ngx_http_lambda_redis_failure(rd, reader->errstr,
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
+        return;
+    }
+
     generation = rd->generation;
 
     for ( ;; ) {
-        rc = ngx_http_lambda_redis_parse(rd, &reply);
-
-        if (rc == NGX_AGAIN) {
-            break;
-        }
-
-        if (rc == NGX_ERROR) {
-            ngx_http_lambda_redis_failure(rd, (char *) rd->error,
+        if (redisReaderGetReply(reader, &obj) != REDIS_OK) {
+            ngx_http_lambda_redis_failure(rd, reader->errstr,
                                           NGX_HTTP_LAMBDA_REDIS_CLOSE);
             return;
+        }
+
+        if (obj == NULL) {
+            break;
         }
 
         if (rd->inflight == 0) {
@@ -1049,49 +1074,63 @@ ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
             return;
         }
 
-        ngx_http_lambda_redis_answer(rd, &reply);
+        ngx_http_lambda_redis_answer(rd, &rd->reply);
 
         if (rd->generation != generation) {
             /* closed meanwhile */
             return;
         }
+
+        if (reader->pos == reader->len) {
+            /* every byte read is decoded */
+            return;
+        }
     }
 
-    if (rd->in.pos == rd->in.last) {
-        rd->in.pos = rd->in.start;
-        rd->in.last = rd->in.start;
+    if (ngx_http_lambda_redis_oversized(reader)) {
+        ngx_http_lambda_redis_failure(rd, "Protocol error, a reply larger "
+                                      "than 1m",
+                                      NGX_HTTP_LAMBDA_REDIS_CLOSE);
     }
 }
 
 
-/* the input buffer is full with one incomplete reply: twice as large */
+/*
+ * The reader keeps an incomplete reply until its last byte comes: none
+ * is awaited beyond the cap, whether its bytes are already there or only
+ * announced by a bulk string's length
+ */
 
 static ngx_int_t
-ngx_http_lambda_redis_grow(ngx_http_lambda_redis_t *rd)
+ngx_http_lambda_redis_oversized(redisReader *reader)
 {
-    u_char  *p;
-    size_t   size;
+    u_char  *p, *last;
+    size_t   len;
 
-    size = rd->in.end - rd->in.start;
-
-    if (size >= NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
-        return NGX_ERROR;
+    if (reader->len - reader->pos > NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
+        return 1;
     }
 
-    p = ngx_alloc(2 * size, rd->log);
-    if (p == NULL) {
-        return NGX_ERROR;
+    if (reader->ridx < 0
+        || reader->rstack[reader->ridx].type != REDIS_REPLY_STRING)
+    {
+        return 0;
     }
 
-    ngx_memcpy(p, rd->in.start, size);
-    ngx_free(rd->in.start);
+    /* the digits of "$<length>\r\n" after the type byte */
 
-    rd->in.start = p;
-    rd->in.pos = p;
-    rd->in.last = p + size;
-    rd->in.end = p + 2 * size;
+    p = (u_char *) reader->buf + reader->pos;
+    last = (u_char *) reader->buf + reader->len;
 
-    return NGX_OK;
+    for (len = 0; p < last && *p >= '0' && *p <= '9'; p++) {
+        len = len * 10 + (*p - '0');
+
+        if (len > NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1257,237 +1296,92 @@ ngx_http_lambda_redis_stamp(ngx_http_lambda_redis_t *rd)
 
 
 /*
- * One reply of RESP2 from the input buffer: NGX_OK with the reply seen in
- * place (an array is only skipped), NGX_AGAIN while it is incomplete, or
- * NGX_ERROR with the reason in rd->error.
+ * The object functions of the reader: the reply to hand over is the top
+ * one; the elements of an array are stepped over.  Strings are copied (up
+ * to NGX_HTTP_LAMBDA_REDIS_STRING bytes): the reader may move its buffer
+ * before the reply is handed over.  None of them fails.
  */
 
-static ngx_int_t
-ngx_http_lambda_redis_parse(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_reply_t *reply)
+static void *
+ngx_http_lambda_redis_string(const redisReadTask *task, char *str,
+    size_t len)
 {
-    u_char      *p, *cr, *last, type;
-    ngx_int_t    rc;
-    long long    n;
-    ngx_uint_t   items, top;
+    ngx_http_lambda_redis_t  *rd;
 
-    p = rd->in.pos;
-    last = rd->in.last;
+    rd = task->privdata;
 
-    items = 1;
-    top = 1;
+    if (task->parent == NULL) {
+        rd->reply.type = (task->type == REDIS_REPLY_ERROR)
+                         ? NGX_HTTP_LAMBDA_REDIS_ERROR
+                         : (task->type == REDIS_REPLY_STATUS)
+                           ? NGX_HTTP_LAMBDA_REDIS_STATUS
+                           : NGX_HTTP_LAMBDA_REDIS_STRING;
+        rd->reply.integer = 0;
+        rd->reply.str.len = ngx_min(len, NGX_HTTP_LAMBDA_REDIS_STRING);
+        rd->reply.str.data = rd->str;
 
-    do {
-        if (p == last) {
-            return NGX_AGAIN;
-        }
-
-        type = *p++;
-
-        switch (type) {
-
-        case ':':
-
-            rc = ngx_http_lambda_redis_number(&p, last, &n);
-            if (rc != NGX_OK) {
-                goto failed;
-            }
-
-            if (top) {
-                reply->type = NGX_HTTP_LAMBDA_REDIS_INTEGER;
-                reply->integer = n;
-                ngx_str_null(&reply->str);
-            }
-
-            break;
-
-        case '$':
-
-            rc = ngx_http_lambda_redis_number(&p, last, &n);
-            if (rc != NGX_OK) {
-                goto failed;
-            }
-
-            if (n < -1 || n > NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
-                goto invalid;
-            }
-
-            if (n == -1) {
-                if (top) {
-                    reply->type = NGX_HTTP_LAMBDA_REDIS_NIL;
-                    reply->integer = 0;
-                    ngx_str_null(&reply->str);
-                }
-
-                break;
-            }
-
-            if (last - p < n + 2) {
-                return NGX_AGAIN;
-            }
-
-            if (p[n] != CR || p[n + 1] != LF) {
-                goto invalid;
-            }
-
-            if (top) {
-                reply->type = NGX_HTTP_LAMBDA_REDIS_STRING;
-                reply->integer = 0;
-                reply->str.data = p;
-                reply->str.len = n;
-            }
-
-            p += n + 2;
-            break;
-
-        case '*':
-
-            rc = ngx_http_lambda_redis_number(&p, last, &n);
-            if (rc != NGX_OK) {
-                goto failed;
-            }
-
-            if (n < -1 || n > NGX_HTTP_LAMBDA_REDIS_MAX_REPLY) {
-                goto invalid;
-            }
-
-            if (top) {
-                reply->type = (n == -1) ? NGX_HTTP_LAMBDA_REDIS_NIL
-                                        : NGX_HTTP_LAMBDA_REDIS_ARRAY;
-                reply->integer = 0;
-                ngx_str_null(&reply->str);
-            }
-
-            if (n > 0) {
-                items += n;
-            }
-
-            break;
-
-        case '+':
-        case '-':
-
-            cr = ngx_strlchr(p, last, CR);
-
-            if (cr == NULL || cr + 1 == last) {
-                return NGX_AGAIN;
-            }
-
-            if (cr[1] != LF) {
-                goto invalid;
-            }
-
-            if (top) {
-                reply->type = (type == '+') ? NGX_HTTP_LAMBDA_REDIS_STATUS
-                                            : NGX_HTTP_LAMBDA_REDIS_ERROR;
-                reply->integer = 0;
-                reply->str.data = p;
-                reply->str.len = cr - p;
-            }
-
-            p = cr + 2;
-            break;
-
-        default:
-
-            if (type >= 0x20 && type < 0x7f) {
-                cr = ngx_snprintf(rd->error, sizeof(rd->error) - 1,
-                                  "Protocol error, got \"%c\" as the type "
-                                  "of a reply", type);
-            } else {
-                cr = ngx_snprintf(rd->error, sizeof(rd->error) - 1,
-                                  "Protocol error, got byte %02Xd as the "
-                                  "type of a reply", type);
-            }
-
-            *cr = '\0';
-            return NGX_ERROR;
-        }
-
-        top = 0;
-
-    } while (--items);
-
-    rd->in.pos = p;
-
-    return NGX_OK;
-
-failed:
-
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
+        ngx_memcpy(rd->str, str, rd->reply.str.len);
     }
 
-invalid:
-
-    ngx_cpystrn(rd->error, (u_char *) "Protocol error, invalid reply",
-                sizeof(rd->error));
-
-    return NGX_ERROR;
+    return rd;
 }
 
 
-/*
- * "-?[0-9]{1,19}\r\n" that fits in 64 bits, read at once: NGX_OK with *pos
- * after it, NGX_AGAIN while incomplete, NGX_ERROR
- */
-
-static ngx_inline ngx_int_t
-ngx_http_lambda_redis_number(u_char **pos, u_char *last, long long *value)
+static void *
+ngx_http_lambda_redis_array(const redisReadTask *task, int elements)
 {
-    u_char      *p, *start;
-    uint64_t     n;
-    ngx_uint_t   negative;
+    ngx_http_lambda_redis_t  *rd;
 
-    p = *pos;
-    negative = 0;
+    rd = task->privdata;
 
-    if (p < last && *p == '-') {
-        negative = 1;
-        p++;
+    if (task->parent == NULL) {
+        rd->reply.type = NGX_HTTP_LAMBDA_REDIS_ARRAY;
+        rd->reply.integer = elements;
+        ngx_str_null(&rd->reply.str);
     }
 
-    start = p;
-    n = 0;
+    return rd;
+}
 
-    for ( ;; ) {
-        if (p == last) {
-            return NGX_AGAIN;
-        }
 
-        if (*p < '0' || *p > '9') {
-            break;
-        }
+static void *
+ngx_http_lambda_redis_integer(const redisReadTask *task, long long value)
+{
+    ngx_http_lambda_redis_t  *rd;
 
-        if (p - start == 19) {
-            return NGX_ERROR;
-        }
+    rd = task->privdata;
 
-        n = n * 10 + (*p++ - '0');
+    if (task->parent == NULL) {
+        rd->reply.type = NGX_HTTP_LAMBDA_REDIS_INTEGER;
+        rd->reply.integer = value;
+        ngx_str_null(&rd->reply.str);
     }
 
-    if (p == start || *p != CR) {
-        return NGX_ERROR;
+    return rd;
+}
+
+
+static void *
+ngx_http_lambda_redis_nil(const redisReadTask *task)
+{
+    ngx_http_lambda_redis_t  *rd;
+
+    rd = task->privdata;
+
+    if (task->parent == NULL) {
+        rd->reply.type = NGX_HTTP_LAMBDA_REDIS_NIL;
+        rd->reply.integer = 0;
+        ngx_str_null(&rd->reply.str);
     }
 
-    if (p + 1 == last) {
-        return NGX_AGAIN;
-    }
+    return rd;
+}
 
-    if (p[1] != LF || n > (uint64_t) 0x7fffffffffffffffLL + negative) {
-        return NGX_ERROR;
-    }
 
-    if (negative && n) {
-        *value = -(long long) (n - 1) - 1;
-
-    } else {
-        *value = (long long) n;
-    }
-
-    *pos = p + 2;
-
-    return NGX_OK;
+static void
+ngx_http_lambda_redis_free_object(void *obj)
+{
+    /* the reply lives in the worker's client */
 }
 
 

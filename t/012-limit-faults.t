@@ -387,7 +387,7 @@ GET /api/lambda/functions?org=a19
 --- response_headers
 X-Limit: [DEGRADED] [1]
 --- error_log
-is unavailable (Protocol error, invalid reply)
+is unavailable (Bad integer value)
 
 
 
@@ -404,7 +404,7 @@ GET /api/lambda/functions?org=a20
 --- response_headers
 X-Limit: [DEGRADED] [1]
 --- error_log
-is unavailable (Protocol error, invalid reply)
+is unavailable (Protocol error, a reply larger than 1m)
 
 
 
@@ -419,4 +419,38 @@ GET /api/lambda/functions?org=a21
 --- response_headers
 X-Limit: [DEGRADED] [1]
 --- error_log
-is unavailable (Protocol error, invalid reply)
+is unavailable (Bad integer value)
+
+
+
+=== TEST 22: a line that never ends is not awaited beyond the cap (1m)
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n-" . ("x" x (1024 * 1024 + 4096))
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a22
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (Protocol error, a reply larger than 1m)
+--- no_error_log
+[alert]
+
+
+
+=== TEST 23: nested arrays deeper than the reader goes end the connection
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n" . ("*1\r\n" x 9) . ":1\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a23
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (No support for nested multi bulk replies with depth > 7)
+--- no_error_log
+[alert]
