@@ -68,39 +68,48 @@ ngx_http_output_header_filter_pt  ngx_http_lambda_limit_next_header_filter;
 
 
 /*
- * The Redis side of ngx_http_lambda_gcra_update(): KEYS[1] holds the TAT in
- * microseconds of the Redis clock; ARGV: the interval, (burst + 1) times
- * the interval, and "+" to charge or "-" to refund.  The answer is one
- * integer, the part of the bucket used after the decision
- * (ngx_http_lambda_gcra_result()): as is when the call is admitted, as
- * -1 - used when it is not.
+ * The Redis side of ngx_http_lambda_gcra_update(), for the keys of a batch
+ * (the calls of one turn of the event loop): KEYS[i] holds the TAT in
+ * microseconds of the Redis clock; ARGV[3i-2..3i]: the interval, (burst +
+ * 1) times the interval, and "+" to charge or "-" to refund.  The answer
+ * is an array of one integer per key, the part of the bucket used after
+ * the decision (ngx_http_lambda_gcra_result()): as is when the call is
+ * admitted, as -1 - used when it is not.  Keys are taken in order, so two
+ * calls of one bucket in a batch are decided one after the other.
  */
 
 static ngx_str_t  ngx_http_lambda_limit_gcra_lua = ngx_string(
     "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000000 + t[2]\n"
-    "local interval = tonumber(ARGV[1])\n"
-    "local limit = tonumber(ARGV[2])\n"
-    "local tat = tonumber(redis.call('GET', KEYS[1])) or now\n"
-    "if tat < now then tat = now end\n"
-    "if ARGV[3] == '-' then\n"
-    "  tat = tat - interval\n"
-    "  if tat > now then\n"
-    "    redis.call('SET', KEYS[1], string.format('%d', tat),\n"
-    "               'PX', math.ceil((tat - now) / 1000))\n"
+    "local answers = {}\n"
+    "for i = 1, #KEYS do\n"
+    "  local key = KEYS[i]\n"
+    "  local interval = tonumber(ARGV[3 * i - 2])\n"
+    "  local limit = tonumber(ARGV[3 * i - 1])\n"
+    "  local tat = tonumber(redis.call('GET', key)) or now\n"
+    "  if tat < now then tat = now end\n"
+    "  if ARGV[3 * i] == '-' then\n"
+    "    tat = tat - interval\n"
+    "    if tat > now then\n"
+    "      redis.call('SET', key, string.format('%d', tat),\n"
+    "                 'PX', math.ceil((tat - now) / 1000))\n"
+    "    else\n"
+    "      redis.call('DEL', key)\n"
+    "    end\n"
+    "    answers[i] = 0\n"
     "  else\n"
-    "    redis.call('DEL', KEYS[1])\n"
+    "    local used = tat + interval - now\n"
+    "    if used > limit then\n"
+    "      answers[i] = now - tat - 1\n"
+    "    else\n"
+    "      redis.call('SET', key, string.format('%d', tat + interval),\n"
+    "                 'PX', math.ceil(used / 1000))\n"
+    "      answers[i] = used\n"
+    "    end\n"
     "  end\n"
-    "  return 0\n"
     "end\n"
-    "local used = tat + interval - now\n"
-    "if used > limit then\n"
-    "  return now - tat - 1\n"
-    "end\n"
-    "redis.call('SET', KEYS[1], string.format('%d', tat + interval),\n"
-    "           'PX', math.ceil(used / 1000))\n"
-    "return used\n"
+    "return answers\n"
 );
 
 

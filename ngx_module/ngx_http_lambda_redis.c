@@ -50,6 +50,9 @@
 /* what is kept of a string reply (an error's text, a status) */
 #define NGX_HTTP_LAMBDA_REDIS_STRING     256
 
+/* the most commands of a turn of the event loop sent as one script call */
+#define NGX_HTTP_LAMBDA_REDIS_BATCH      64
+
 /* what a reply answers */
 #define NGX_HTTP_LAMBDA_REDIS_COMMAND    0    /* a command of an operation */
 #define NGX_HTTP_LAMBDA_REDIS_SETUP      1    /* AUTH, SELECT, SCRIPT LOAD */
@@ -90,6 +93,7 @@ struct ngx_http_lambda_redis_xop_s {
 typedef struct {
     void                            *data;      /* cmd, setup name, NULL */
     ngx_uint_t                       kind;
+    ngx_uint_t                       batch;     /* the first of n commands */
 } ngx_http_lambda_redis_wait_t;
 
 
@@ -114,6 +118,18 @@ typedef struct {
     redisReader                     *reader;     /* of the connection */
     ngx_http_lambda_redis_reply_t    reply;      /* what it decoded */
     u_char                           str[NGX_HTTP_LAMBDA_REDIS_STRING];
+
+    /* the elements of an array reply, one per command of a batch */
+    ngx_http_lambda_redis_reply_t    elts[NGX_HTTP_LAMBDA_REDIS_BATCH];
+    ngx_uint_t                       nelts;
+
+    /*
+     * the batch of this turn: its commands hold the last "batch" slots of
+     * the ring and "batch_size" bytes are free in the output buffer for it
+     */
+    ngx_uint_t                       batch;
+    size_t                           batch_size;
+    ngx_http_lambda_redis_script_t  *batch_script;
 
     uint64_t                         now;        /* of a read, usec */
 
@@ -159,6 +175,11 @@ static void ngx_http_lambda_redis_free_object(void *obj);
 static void ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_reply_t *reply);
 
+static ngx_int_t ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_cmd_t *cmd);
+static void ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd);
+static void ngx_http_lambda_redis_dispatch(ngx_http_lambda_redis_t *rd,
+    ngx_uint_t kind, void *data, ngx_http_lambda_redis_reply_t *reply);
 static ngx_int_t ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
     ngx_http_lambda_redis_args_t *args, ngx_uint_t kind, void *data);
@@ -468,10 +489,9 @@ ngx_http_lambda_redis_add_script(ngx_conf_t *cf,
 
     ngx_hex_dump(script->sha, digest, 20);
 
-    /* "$7\r\nEVALSHA\r\n$40\r\n<sha>\r\n$1\r\n1\r\n" */
+    /* "$7\r\nEVALSHA\r\n$40\r\n<sha>\r\n" */
 
-    p = ngx_pnalloc(cf->pool, sizeof("$7\r\nEVALSHA\r\n$40\r\n\r\n$1\r\n1\r\n")
-                              - 1 + 40);
+    p = ngx_pnalloc(cf->pool, sizeof("$7\r\nEVALSHA\r\n$40\r\n\r\n") - 1 + 40);
     if (p == NULL) {
         return NULL;
     }
@@ -480,12 +500,12 @@ ngx_http_lambda_redis_add_script(ngx_conf_t *cf,
     p = ngx_cpymem(p, "$7\r\nEVALSHA\r\n$40\r\n",
                    sizeof("$7\r\nEVALSHA\r\n$40\r\n") - 1);
     p = ngx_cpymem(p, script->sha, 40);
-    p = ngx_cpymem(p, "\r\n$1\r\n1\r\n", sizeof("\r\n$1\r\n1\r\n") - 1);
+    *p++ = CR; *p++ = LF;
     script->evalsha.len = p - script->evalsha.data;
 
-    /* "$4\r\nEVAL\r\n$<len>\r\n<text>\r\n$1\r\n1\r\n" */
+    /* "$4\r\nEVAL\r\n$<len>\r\n<text>\r\n" */
 
-    p = ngx_pnalloc(cf->pool, sizeof("$4\r\nEVAL\r\n$\r\n\r\n$1\r\n1\r\n") - 1
+    p = ngx_pnalloc(cf->pool, sizeof("$4\r\nEVAL\r\n$\r\n\r\n") - 1
                               + NGX_SIZE_T_LEN + text->len);
     if (p == NULL) {
         return NULL;
@@ -497,7 +517,7 @@ ngx_http_lambda_redis_add_script(ngx_conf_t *cf,
     p = ngx_http_lambda_redis_decimal(p, text->len);
     *p++ = CR; *p++ = LF;
     p = ngx_cpymem(p, text->data, text->len);
-    p = ngx_cpymem(p, "\r\n$1\r\n1\r\n", sizeof("\r\n$1\r\n1\r\n") - 1);
+    *p++ = CR; *p++ = LF;
     script->eval.len = p - script->eval.data;
 
     return script;
@@ -995,6 +1015,11 @@ ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd)
     rd->out.pos = rd->out.start;
     rd->out.last = rd->out.start;
 
+    /* the commands of the open batch are answered "lost" with the others */
+
+    rd->batch = 0;
+    rd->batch_size = 0;
+
     ngx_memzero(&lost, sizeof(ngx_http_lambda_redis_reply_t));
     lost.type = NGX_HTTP_LAMBDA_REDIS_LOST;
 
@@ -1215,6 +1240,8 @@ ngx_http_lambda_redis_send(ngx_http_lambda_redis_t *rd)
 
     c = rd->c;
 
+    ngx_http_lambda_redis_seal(rd);
+
     if (rd->unstamped) {
         ngx_http_lambda_redis_stamp(rd);
     }
@@ -1296,31 +1323,65 @@ ngx_http_lambda_redis_stamp(ngx_http_lambda_redis_t *rd)
 
 
 /*
- * The object functions of the reader: the reply to hand over is the top
- * one; the elements of an array are stepped over.  Strings are copied (up
- * to NGX_HTTP_LAMBDA_REDIS_STRING bytes): the reader may move its buffer
- * before the reply is handed over.  None of them fails.
+ * The object functions of the reader fill the reply to hand over, and for
+ * an array the elements of the first level (a batch answers with one
+ * element per command); deeper elements are stepped over.  Strings are
+ * copied (up to NGX_HTTP_LAMBDA_REDIS_STRING bytes, for the top reply
+ * only): the reader may move its buffer before the reply is handed over.
+ * None of them fails.
  */
+
+static ngx_http_lambda_redis_reply_t *
+ngx_http_lambda_redis_object(const redisReadTask *task,
+    ngx_http_lambda_redis_type_e type)
+{
+    ngx_http_lambda_redis_t        *rd;
+    ngx_http_lambda_redis_reply_t  *reply;
+
+    rd = task->privdata;
+
+    if (task->parent == NULL) {
+        reply = &rd->reply;
+
+    } else if (task->parent->parent == NULL
+               && task->idx >= 0 && task->idx < NGX_HTTP_LAMBDA_REDIS_BATCH)
+    {
+        reply = &rd->elts[task->idx];
+        rd->nelts = task->idx + 1;
+
+    } else {
+        return NULL;
+    }
+
+    reply->type = type;
+    reply->integer = 0;
+    ngx_str_null(&reply->str);
+
+    return reply;
+}
+
 
 static void *
 ngx_http_lambda_redis_string(const redisReadTask *task, char *str,
     size_t len)
 {
-    ngx_http_lambda_redis_t  *rd;
+    ngx_http_lambda_redis_t        *rd;
+    ngx_http_lambda_redis_reply_t  *reply;
 
     rd = task->privdata;
 
-    if (task->parent == NULL) {
-        rd->reply.type = (task->type == REDIS_REPLY_ERROR)
-                         ? NGX_HTTP_LAMBDA_REDIS_ERROR
-                         : (task->type == REDIS_REPLY_STATUS)
-                           ? NGX_HTTP_LAMBDA_REDIS_STATUS
-                           : NGX_HTTP_LAMBDA_REDIS_STRING;
-        rd->reply.integer = 0;
-        rd->reply.str.len = ngx_min(len, NGX_HTTP_LAMBDA_REDIS_STRING);
-        rd->reply.str.data = rd->str;
+    reply = ngx_http_lambda_redis_object(task,
+                            (task->type == REDIS_REPLY_ERROR)
+                            ? NGX_HTTP_LAMBDA_REDIS_ERROR
+                            : (task->type == REDIS_REPLY_STATUS)
+                              ? NGX_HTTP_LAMBDA_REDIS_STATUS
+                              : NGX_HTTP_LAMBDA_REDIS_STRING);
 
-        ngx_memcpy(rd->str, str, rd->reply.str.len);
+    if (reply == &rd->reply) {
+        reply->str.len = ngx_min(len, NGX_HTTP_LAMBDA_REDIS_STRING);
+        reply->str.data = rd->str;
+
+        ngx_memcpy(rd->str, str, reply->str.len);
     }
 
     return rd;
@@ -1330,14 +1391,16 @@ ngx_http_lambda_redis_string(const redisReadTask *task, char *str,
 static void *
 ngx_http_lambda_redis_array(const redisReadTask *task, int elements)
 {
-    ngx_http_lambda_redis_t  *rd;
+    ngx_http_lambda_redis_t        *rd;
+    ngx_http_lambda_redis_reply_t  *reply;
 
     rd = task->privdata;
 
-    if (task->parent == NULL) {
-        rd->reply.type = NGX_HTTP_LAMBDA_REDIS_ARRAY;
-        rd->reply.integer = elements;
-        ngx_str_null(&rd->reply.str);
+    reply = ngx_http_lambda_redis_object(task, NGX_HTTP_LAMBDA_REDIS_ARRAY);
+
+    if (reply == &rd->reply) {
+        reply->integer = elements;
+        rd->nelts = 0;
     }
 
     return rd;
@@ -1347,34 +1410,24 @@ ngx_http_lambda_redis_array(const redisReadTask *task, int elements)
 static void *
 ngx_http_lambda_redis_integer(const redisReadTask *task, long long value)
 {
-    ngx_http_lambda_redis_t  *rd;
+    ngx_http_lambda_redis_reply_t  *reply;
 
-    rd = task->privdata;
+    reply = ngx_http_lambda_redis_object(task, NGX_HTTP_LAMBDA_REDIS_INTEGER);
 
-    if (task->parent == NULL) {
-        rd->reply.type = NGX_HTTP_LAMBDA_REDIS_INTEGER;
-        rd->reply.integer = value;
-        ngx_str_null(&rd->reply.str);
+    if (reply) {
+        reply->integer = value;
     }
 
-    return rd;
+    return task->privdata;
 }
 
 
 static void *
 ngx_http_lambda_redis_nil(const redisReadTask *task)
 {
-    ngx_http_lambda_redis_t  *rd;
+    (void) ngx_http_lambda_redis_object(task, NGX_HTTP_LAMBDA_REDIS_NIL);
 
-    rd = task->privdata;
-
-    if (task->parent == NULL) {
-        rd->reply.type = NGX_HTTP_LAMBDA_REDIS_NIL;
-        rd->reply.integer = 0;
-        ngx_str_null(&rd->reply.str);
-    }
-
-    return rd;
+    return task->privdata;
 }
 
 
@@ -1385,21 +1438,58 @@ ngx_http_lambda_redis_free_object(void *obj)
 }
 
 
-/* the reply goes to the oldest command waiting */
+/*
+ * The reply goes to the oldest command waiting; the reply of a batch (an
+ * array) is shared out, element i to its command i.  A batch that cannot
+ * be answered element by element (an error, another shape) gives each of
+ * its commands the whole reply; a lost one is answered slot by slot.
+ */
 
 static void
 ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_reply_t *reply)
 {
-    void        *data;
-    ngx_uint_t   kind;
+    ngx_uint_t                      i, n, whole;
+    ngx_http_lambda_redis_wait_t   *wait;
+    ngx_http_lambda_redis_wait_t    waits[NGX_HTTP_LAMBDA_REDIS_BATCH];
 
-    data = rd->waits[rd->head].data;
-    kind = rd->waits[rd->head].kind;
+    wait = &rd->waits[rd->head];
+    n = wait->batch;
 
-    rd->head = (rd->head + 1) & rd->mask;
-    rd->inflight--;
+    if (n == 0 || reply->type == NGX_HTTP_LAMBDA_REDIS_LOST) {
+        waits[0] = *wait;
 
+        rd->head = (rd->head + 1) & rd->mask;
+        rd->inflight--;
+
+        ngx_http_lambda_redis_dispatch(rd, waits[0].kind, waits[0].data,
+                                       reply);
+        return;
+    }
+
+    /* every slot is free before a handler may queue a command again */
+
+    for (i = 0; i < n; i++) {
+        waits[i] = rd->waits[(rd->head + i) & rd->mask];
+    }
+
+    rd->head = (rd->head + n) & rd->mask;
+    rd->inflight -= n;
+
+    whole = (reply->type == NGX_HTTP_LAMBDA_REDIS_ARRAY
+             && reply->integer == (long long) n && rd->nelts == n);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_lambda_redis_dispatch(rd, waits[i].kind, waits[i].data,
+                                       whole ? &rd->elts[i] : reply);
+    }
+}
+
+
+static void
+ngx_http_lambda_redis_dispatch(ngx_http_lambda_redis_t *rd, ngx_uint_t kind,
+    void *data, ngx_http_lambda_redis_reply_t *reply)
+{
     switch (kind) {
 
     case NGX_HTTP_LAMBDA_REDIS_COMMAND:
@@ -1492,11 +1582,7 @@ ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op, ngx_uint_t index,
     cmd->args = args;
     cmd->retried = 0;
 
-    if (ngx_http_lambda_redis_command(&ngx_http_lambda_redis, script, 0, key,
-                                      args, NGX_HTTP_LAMBDA_REDIS_COMMAND,
-                                      cmd)
-        != NGX_OK)
-    {
+    if (ngx_http_lambda_redis_queue(&ngx_http_lambda_redis, cmd) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1574,6 +1660,10 @@ ngx_http_lambda_redis_op_cancel(ngx_http_lambda_redis_op_t *op)
 
     xop = (ngx_http_lambda_redis_xop_t *) op;
 
+    /* the keys and arguments of its commands are the owner's */
+
+    ngx_http_lambda_redis_seal(&ngx_http_lambda_redis);
+
     ngx_http_lambda_redis_unqueue(xop);
 
     xop->finished = 1;
@@ -1647,12 +1737,7 @@ ngx_http_lambda_redis_reply_handler(ngx_http_lambda_redis_t *rd,
 
             cmd->retried = 1;
 
-            if (ngx_http_lambda_redis_command(rd, cmd->script, 1, cmd->key,
-                                              cmd->args,
-                                              NGX_HTTP_LAMBDA_REDIS_COMMAND,
-                                              cmd)
-                == NGX_OK)
-            {
+            if (ngx_http_lambda_redis_queue(rd, cmd) == NGX_OK) {
                 return;
             }
         }
@@ -1724,6 +1809,7 @@ ngx_http_lambda_redis_op_timeout(ngx_event_t *ev)
                        "lambda redis operation timed out, %ui pending",
                        xop->pending);
 
+        ngx_http_lambda_redis_seal(rd);
         ngx_http_lambda_redis_unqueue(xop);
 
         /* the op stays until its replies arrive or the connection ends */
@@ -1788,8 +1874,131 @@ ngx_http_lambda_redis_retry_in(void)
 /* commands */
 
 /*
- * EVALSHA sha 1 key args..., or EVAL script 1 key args..., in RESP: only
- * the array header and the key are formatted here
+ * A command of an operation joins the batch of this turn: the commands of
+ * one script queued during a turn of the event loop leave as one call of
+ * the script with all their keys (KEYS[i], and the arguments of key i in
+ * ARGV, key after key).  Its slot in the ring is taken now and room is
+ * kept for it in the output buffer, so that sealing the batch never fails.
+ */
+
+static ngx_int_t
+ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
+    ngx_http_lambda_redis_cmd_t *cmd)
+{
+    size_t  size;
+
+    if (rd->batch
+        && (rd->batch_script != cmd->script
+            || rd->batch == NGX_HTTP_LAMBDA_REDIS_BATCH))
+    {
+        ngx_http_lambda_redis_seal(rd);
+    }
+
+    if (rd->c == NULL || rd->inflight > rd->mask) {
+        return NGX_ERROR;
+    }
+
+    size = sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + cmd->key->len
+           + cmd->args->resp.len;
+
+    if (rd->batch == 0) {
+        /* the header: "*N", EVAL with the script text at worst, numkeys */
+        size += 2 * (sizeof("*\r\n$\r\n\r\n") - 1 + NGX_SIZE_T_LEN)
+                + cmd->script->eval.len;
+    }
+
+    if ((size_t) (rd->out.end - rd->out.last) < rd->batch_size + size
+        && ngx_http_lambda_redis_reserve(rd, rd->batch_size + size) == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_lambda_redis_wait(rd, NGX_HTTP_LAMBDA_REDIS_COMMAND, cmd);
+
+    rd->batch++;
+    rd->batch_size += size;
+    rd->batch_script = cmd->script;
+
+    return NGX_OK;
+}
+
+
+/* the batch of this turn goes into the output buffer */
+
+static void
+ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
+{
+    u_char                          *p;
+    ngx_str_t                       *head;
+    ngx_uint_t                       i, n, first, argc;
+    ngx_http_lambda_redis_cmd_t     *cmd;
+    ngx_http_lambda_redis_wait_t    *wait;
+    u_char                           digits[NGX_INT_T_LEN];
+
+    n = rd->batch;
+
+    if (n == 0) {
+        return;
+    }
+
+    first = (rd->head + rd->inflight - n) & rd->mask;
+    head = &rd->batch_script->evalsha;
+    argc = 3 + n;
+
+    for (i = 0; i < n; i++) {
+        cmd = rd->waits[(first + i) & rd->mask].data;
+        argc += cmd->args->n;
+
+        if (cmd->retried) {
+            /* the script itself: Redis lost it (NOSCRIPT) */
+            head = &rd->batch_script->eval;
+        }
+    }
+
+    p = rd->out.last;
+
+    *p++ = '*';
+    p = ngx_http_lambda_redis_decimal(p, argc);
+    *p++ = CR; *p++ = LF;
+
+    p = ngx_cpymem(p, head->data, head->len);
+
+    i = ngx_http_lambda_redis_decimal(digits, n) - digits;
+
+    *p++ = '$';
+    p = ngx_http_lambda_redis_decimal(p, i);
+    *p++ = CR; *p++ = LF;
+    p = ngx_cpymem(p, digits, i);
+    *p++ = CR; *p++ = LF;
+
+    for (i = 0; i < n; i++) {
+        cmd = rd->waits[(first + i) & rd->mask].data;
+
+        *p++ = '$';
+        p = ngx_http_lambda_redis_decimal(p, cmd->key->len);
+        *p++ = CR; *p++ = LF;
+        p = ngx_cpymem(p, cmd->key->data, cmd->key->len);
+        *p++ = CR; *p++ = LF;
+    }
+
+    for (i = 0; i < n; i++) {
+        cmd = rd->waits[(first + i) & rd->mask].data;
+        p = ngx_cpymem(p, cmd->args->resp.data, cmd->args->resp.len);
+    }
+
+    rd->out.last = p;
+
+    wait = &rd->waits[first];
+    wait->batch = n;
+
+    rd->batch = 0;
+    rd->batch_size = 0;
+}
+
+
+/*
+ * EVAL script 1 key args... of a command without an owner, in RESP: the
+ * batch of this turn goes first, the replies come in order
  */
 
 static ngx_int_t
@@ -1801,6 +2010,8 @@ ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
     size_t      size;
     ngx_str_t  *head;
 
+    ngx_http_lambda_redis_seal(rd);
+
     if (rd->c == NULL || rd->inflight > rd->mask) {
         return NGX_ERROR;
     }
@@ -1808,15 +2019,11 @@ ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
     head = eval ? &script->eval : &script->evalsha;
 
     size = 2 * (sizeof("*\r\n") - 1 + NGX_SIZE_T_LEN) + head->len + key->len
-           + sizeof(CRLF) - 1 + args->resp.len;
+           + sizeof("$1\r\n1\r\n" CRLF) - 1 + args->resp.len;
 
-    p = rd->out.last;
-
-    if ((size_t) (rd->out.end - p) < size) {
-        p = ngx_http_lambda_redis_reserve(rd, size);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
+    p = ngx_http_lambda_redis_reserve(rd, size);
+    if (p == NULL) {
+        return NGX_ERROR;
     }
 
     *p++ = '*';
@@ -1824,6 +2031,7 @@ ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
     *p++ = CR; *p++ = LF;
 
     p = ngx_cpymem(p, head->data, head->len);
+    p = ngx_cpymem(p, "$1\r\n1\r\n", sizeof("$1\r\n1\r\n") - 1);
 
     *p++ = '$';
     p = ngx_http_lambda_redis_decimal(p, key->len);
@@ -1850,6 +2058,8 @@ ngx_http_lambda_redis_argv(ngx_http_lambda_redis_t *rd, ngx_str_t *argv,
     u_char      *p;
     size_t       size;
     ngx_uint_t   i;
+
+    ngx_http_lambda_redis_seal(rd);
 
     if (rd->c == NULL || rd->inflight > rd->mask) {
         return NGX_ERROR;
@@ -1941,6 +2151,7 @@ ngx_http_lambda_redis_wait(ngx_http_lambda_redis_t *rd, ngx_uint_t kind,
 
     wait->data = data;
     wait->kind = kind;
+    wait->batch = 0;
 
     rd->inflight++;
 

@@ -36,9 +36,9 @@ typedef struct {
     ngx_str_t                     text;
     u_char                        sha[40];      /* hex SHA-1 of text */
 
-    /* the commands up to the key, in RESP, without the "*N" header */
-    ngx_str_t                     evalsha;      /* EVALSHA sha 1 */
-    ngx_str_t                     eval;         /* EVAL text 1 */
+    /* the commands up to the number of keys, in RESP, without "*N" */
+    ngx_str_t                     evalsha;      /* EVALSHA sha */
+    ngx_str_t                     eval;         /* EVAL text */
 } ngx_http_lambda_redis_script_t;
 
 
@@ -130,10 +130,14 @@ void ngx_http_lambda_redis_exit_process(ngx_cycle_t *cycle);
 ngx_http_lambda_redis_op_t *ngx_http_lambda_redis_op_create(ngx_uint_t n);
 
 /*
- * Queues EVALSHA of a script with one key and the arguments as command
- * "index" of the op; a NOSCRIPT reply is answered by sending the script
- * once with EVAL.  The key and arguments must stay valid until the op is
- * done or cancelled.  NGX_ERROR: nothing was queued for this index.
+ * Queues a call of a script for one key and its arguments as command
+ * "index" of the op.  The calls of one script queued during a turn of the
+ * event loop leave as one EVALSHA with all their keys: a script takes
+ * KEYS[1..n] with the arguments of each key in ARGV, key after key, and
+ * answers with an array, element i for key i.  A NOSCRIPT reply is
+ * answered by sending the script once with EVAL.  The key and arguments
+ * must stay valid until the op is done or cancelled.  NGX_ERROR: nothing
+ * was queued for this index.
  */
 ngx_int_t ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op,
     ngx_uint_t index, ngx_http_lambda_redis_script_t *script, ngx_str_t *key,

@@ -5,6 +5,8 @@
 #
 #   - keys "<prefix><zone>:{<org>}" holding a TAT of Redis's own clock;
 #   - SCRIPT FLUSH: NOSCRIPT is answered by sending the script, invisibly;
+#   - the requests of one turn of the event loop share one EVALSHA, and
+#     Redis decides them one after the other;
 #   - two nginx instances sharing one Redis admit what one would:
 #     rate=20r/s burst=10 over 3 s, 70 requests within 10%;
 #   - Redis stopped with SIGSTOP: limited requests are answered within the
@@ -402,6 +404,74 @@ sub relay {
 }
 
 
+# the worker of a master (worker_processes 1), by its parent PID
+sub worker_of {
+    my ($master) = @_;
+
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // next;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/;
+        return $pid if defined $ppid && $ppid == $master;
+    }
+
+    return 0;
+}
+
+# n requests that the worker reads in one turn of its event loop: they are
+# sent while it is stopped
+sub stopped_burst {
+    my ($port, $worker, $org, $n) = @_;
+
+    my @socks = map {
+        IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                              Timeout => 5) or die "connect: $!"
+    } 1 .. $n;
+
+    # accepted
+    sleep 0.3 * $slow;
+
+    kill 'STOP', $worker;
+
+    # stopped for sure before the first byte comes
+    my $until = time + 5;
+    sleep 0.01 while time < $until && process_state($worker) ne 'T';
+
+    for my $s (@socks) {
+        print $s "GET /api/lambda/functions?org=$org HTTP/1.1\r\n"
+               . "Host: localhost\r\nAuthorization: Token abc\r\n"
+               . "Connection: close\r\n\r\n";
+    }
+
+    sleep 0.1;
+
+    my $start = time;
+    kill 'CONT', $worker;
+
+    return read_responses(\@socks, $start);
+}
+
+sub process_state {
+    my ($pid) = @_;
+
+    open my $fh, '<', "/proc/$pid/stat" or return '';
+    my ($state) = (<$fh> // '') =~ /^\d+ \(.*\) (\S)/;
+    return $state // '';
+}
+
+sub evalsha_calls {
+    my $info = redis('INFO', 'commandstats');
+    my ($calls) = $info =~ /cmdstat_evalsha:calls=(\d+)/;
+    return $calls // 0;
+}
+
+sub eval_calls {
+    my $info = redis('INFO', 'commandstats');
+    my ($calls) = $info =~ /cmdstat_eval:calls=(\d+)/;
+    return $calls // 0;
+}
+
+
 # --- HTTP ----------------------------------------------------------------
 
 sub send_request {
@@ -623,6 +693,65 @@ _EOC_
 
     if ($valgrind) {
         is(valgrind_errors('d'), '', 'no valgrind errors from the module in d');
+    }
+}
+
+
+# the requests read in one turn of the event loop share one script call:
+# with the worker stopped while twenty requests come in, it reads them all
+# in one turn, and Redis decides them one after the other in one EVALSHA
+
+{
+    my $e = start_nginx('e', <<_EOC_);
+    lambda_redis       127.0.0.1:$redis_port timeout=${\ int(5 * $timeout * 1000)}ms
+                       prefix=$run;
+    lambda_limit_zone  shared:1m rate=1r/m burst=4 backend=redis;
+    lambda_limit_zone  closed:1m rate=20r/s burst=10 backend=redis fail=closed;
+    lambda_limit_zone  kept:1m   rate=1r/m backend=local;
+    lambda_limit_zone  keys:1m   rate=1r/m burst=10 backend=redis;
+_EOC_
+
+    # the connection to Redis and the script are ready
+    my $r = get($e, '/api/lambda/functions?org=warm');
+    is($r->{headers}{'x-limit'}, '[PASSED] [4]', 'e decides through Redis');
+
+    my $worker = worker_of($nginx_pid{e}{pid});
+    ok($worker, "the worker of e ($worker)");
+
+    my $before = evalsha_calls();
+    my @r = stopped_burst($e, $worker, 'batch', 20);
+    my $calls = evalsha_calls() - $before;
+
+    my @passed = sort map { $_->{headers}{'x-limit'} // '' }
+                 grep { $_->{status} == 200 } @r;
+    is_deeply(\@passed, ['[PASSED] [0]', '[PASSED] [1]', '[PASSED] [2]',
+                         '[PASSED] [3]', '[PASSED] [4]'],
+              'burst=4: five of twenty admitted, one after the other');
+    is(scalar(grep { $_->{status} == 429
+                     && $_->{headers}{'x-limit'} eq '[REJECTED] [0]' } @r),
+       15, 'the fifteen others rejected');
+    is($calls, 1, 'twenty requests of one turn, one EVALSHA');
+
+    # a batch answered NOSCRIPT is sent again whole, with the script
+    is(redis('SCRIPT', 'FLUSH'), 'OK', 'SCRIPT FLUSH');
+
+    $before = eval_calls();
+    @r = stopped_burst($e, $worker, 'again', 8);
+
+    @passed = sort map { $_->{headers}{'x-limit'} // '' }
+              grep { $_->{status} == 200 } @r;
+    is_deeply(\@passed, ['[PASSED] [0]', '[PASSED] [1]', '[PASSED] [2]',
+                         '[PASSED] [3]', '[PASSED] [4]'],
+              'after NOSCRIPT: five of eight admitted');
+    is(eval_calls() - $before, 1, 'the batch sent again as one EVAL');
+
+    stop_nginx('e');
+
+    unlike(error_log('e'), qr/\[(error|alert|crit|emerg)\]/,
+           'nothing logged in e');
+
+    if ($valgrind) {
+        is(valgrind_errors('e'), '', 'no valgrind errors from the module in e');
     }
 }
 
