@@ -74,39 +74,45 @@ ngx_http_output_header_filter_pt  ngx_http_lambda_limit_next_header_filter;
  * 1) times the interval, and "+" to charge or "-" to refund.  The answer
  * is an array of one integer per key, the part of the bucket used after
  * the decision (ngx_http_lambda_gcra_result()): as is when the call is
- * admitted, as -1 - used when it is not.  Keys are taken in order, so two
- * calls of one bucket in a batch are decided one after the other.
+ * admitted, as -1 - used when it is not.  Keys are decided in order, so
+ * the calls of one bucket in a batch are decided one after the other; a
+ * bucket is read once and written once per batch, with an expiry when
+ * its TAT is past.
  */
 
 static ngx_str_t  ngx_http_lambda_limit_gcra_lua = ngx_string(
     "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000000 + t[2]\n"
-    "local answers = {}\n"
+    "local tats, changed, answers = {}, {}, {}\n"
     "for i = 1, #KEYS do\n"
     "  local key = KEYS[i]\n"
     "  local interval = tonumber(ARGV[3 * i - 2])\n"
-    "  local limit = tonumber(ARGV[3 * i - 1])\n"
-    "  local tat = tonumber(redis.call('GET', key)) or now\n"
+    "  local tat = tats[key]\n"
+    "  if tat == nil then\n"
+    "    tat = tonumber(redis.call('GET', key)) or now\n"
+    "  end\n"
     "  if tat < now then tat = now end\n"
     "  if ARGV[3 * i] == '-' then\n"
     "    tat = tat - interval\n"
-    "    if tat > now then\n"
-    "      redis.call('SET', key, string.format('%d', tat),\n"
-    "                 'PX', math.ceil((tat - now) / 1000))\n"
-    "    else\n"
-    "      redis.call('DEL', key)\n"
-    "    end\n"
+    "    changed[key] = true\n"
     "    answers[i] = 0\n"
+    "  elseif tat + interval - now > tonumber(ARGV[3 * i - 1]) then\n"
+    "    answers[i] = now - tat - 1\n"
     "  else\n"
-    "    local used = tat + interval - now\n"
-    "    if used > limit then\n"
-    "      answers[i] = now - tat - 1\n"
-    "    else\n"
-    "      redis.call('SET', key, string.format('%d', tat + interval),\n"
-    "                 'PX', math.ceil(used / 1000))\n"
-    "      answers[i] = used\n"
-    "    end\n"
+    "    tat = tat + interval\n"
+    "    changed[key] = true\n"
+    "    answers[i] = tat - now\n"
+    "  end\n"
+    "  tats[key] = tat\n"
+    "end\n"
+    "for key in pairs(changed) do\n"
+    "  local tat = tats[key]\n"
+    "  if tat > now then\n"
+    "    redis.call('SET', key, string.format('%d', tat),\n"
+    "               'PX', math.ceil((tat - now) / 1000))\n"
+    "  else\n"
+    "    redis.call('DEL', key)\n"
     "  end\n"
     "end\n"
     "return answers\n"
