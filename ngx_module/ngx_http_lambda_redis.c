@@ -49,6 +49,7 @@
 
 /* what is kept of a string reply (an error's text, a status) */
 #define NGX_HTTP_LAMBDA_REDIS_STRING     256
+#define NGX_HTTP_LAMBDA_REDIS_ELT_STRING 64    /* of an element of a batch */
 
 /* the most commands of a turn of the event loop sent as one script call */
 #define NGX_HTTP_LAMBDA_REDIS_BATCH      64
@@ -122,6 +123,8 @@ typedef struct {
     /* the elements of an array reply, one per command of a batch */
     ngx_http_lambda_redis_reply_t    elts[NGX_HTTP_LAMBDA_REDIS_BATCH];
     ngx_uint_t                       nelts;
+    u_char                           elt_str[NGX_HTTP_LAMBDA_REDIS_BATCH]
+                                            [NGX_HTTP_LAMBDA_REDIS_ELT_STRING];
 
     /*
      * the batch of this turn: its commands hold the last "batch" slots of
@@ -1326,9 +1329,9 @@ ngx_http_lambda_redis_stamp(ngx_http_lambda_redis_t *rd)
  * The object functions of the reader fill the reply to hand over, and for
  * an array the elements of the first level (a batch answers with one
  * element per command); deeper elements are stepped over.  Strings are
- * copied (up to NGX_HTTP_LAMBDA_REDIS_STRING bytes, for the top reply
- * only): the reader may move its buffer before the reply is handed over.
- * None of them fails.
+ * copied, cut to NGX_HTTP_LAMBDA_REDIS_STRING bytes (an element's to
+ * NGX_HTTP_LAMBDA_REDIS_ELT_STRING): the reader may move its buffer
+ * before the reply is handed over.  None of them fails.
  */
 
 static ngx_http_lambda_redis_reply_t *
@@ -1381,8 +1384,15 @@ ngx_http_lambda_redis_string(const redisReadTask *task, char *str,
         reply->str.len = ngx_min(len, NGX_HTTP_LAMBDA_REDIS_STRING);
         reply->str.data = rd->str;
 
-        ngx_memcpy(rd->str, str, reply->str.len);
+    } else if (reply) {
+        reply->str.len = ngx_min(len, NGX_HTTP_LAMBDA_REDIS_ELT_STRING);
+        reply->str.data = rd->elt_str[task->idx];
+
+    } else {
+        return rd;
     }
+
+    ngx_memcpy(reply->str.data, str, reply->str.len);
 
     return rd;
 }

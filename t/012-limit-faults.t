@@ -454,3 +454,54 @@ X-Limit: [DEGRADED] [1]
 is unavailable (No support for nested multi bulk replies with depth > 7)
 --- no_error_log
 [alert]
+
+
+
+=== TEST 24: the script's answer: an array of one integer per command
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n*1\r\n:60000000\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a24
+--- error_code: 200
+--- response_headers
+X-Limit: [PASSED] [1]
+--- no_error_log
+[warn]
+[error]
+[alert]
+
+
+
+=== TEST 25: an array of another length than the batch: nobody's answer
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n*2\r\n:60000000\r\n:60000000\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a25
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (unexpected reply), rate limits are degraded
+--- no_error_log
+[alert]
+
+
+
+=== TEST 26: an error in the place of one command's answer
+--- tcp_listen: $TEST_NGINX_RAND_PORT_1
+--- tcp_reply eval
+"+OK\r\n*1\r\n-ERR the bucket of this key is broken\r\n"
+--- tcp_no_close: 1
+--- request
+GET /api/lambda/functions?org=a26
+--- error_code: 200
+--- response_headers
+X-Limit: [DEGRADED] [1]
+--- error_log
+is unavailable (error reply "ERR the bucket of this key is broken")
+--- no_error_log
+[alert]
