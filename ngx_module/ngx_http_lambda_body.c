@@ -21,6 +21,10 @@
 #include "ngx_http_lambda_fastpath.h"
 
 
+/* the blocks of the pool that jansson parses a body into */
+#define NGX_HTTP_LAMBDA_PARSE_POOL  16384
+
+
 static void ngx_http_lambda_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lambda_media_check(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx);
@@ -101,6 +105,7 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
     int                          strict;
     ngx_int_t                    rc;
     ngx_str_t                    func_id, cs;
+    ngx_pool_t                  *pool;
     ngx_http_lambda_result_t     res;
     ngx_http_lambda_loc_conf_t  *llcf;
     ngx_http_lambda_body_kind_t  kind;
@@ -161,7 +166,18 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
         return NGX_DECLINED;
     }
 
-    ngx_http_lambda_json_use_pool(r->pool);
+    /*
+     * jansson's tree of the body lives in a pool of its own, destroyed as
+     * soon as the body is judged: the request keeps nothing of it while it
+     * is proxied (a body of small values can take tens of times its size)
+     */
+
+    pool = ngx_create_pool(NGX_HTTP_LAMBDA_PARSE_POOL, ngx_cycle->log);
+    if (pool == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_lambda_json_use_pool(pool);
 
     if (ngx_http_lambda_validate_body(kind, ctx->body, ctx->body_len,
                                       (const char *) cs.data, cs.len,
@@ -170,25 +186,27 @@ ngx_http_lambda_check_body(ngx_http_request_t *r, ngx_http_lambda_ctx_t *ctx)
         != 0)
     {
         ngx_http_lambda_json_use_pool(NULL);
+        ngx_destroy_pool(pool);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_lambda_json_use_pool(NULL);
+
     if (res.verdict == NGX_HTTP_LAMBDA_VERDICT_PASS) {
-        ngx_http_lambda_json_use_pool(NULL);
+        ngx_destroy_pool(pool);
         return NGX_DECLINED;
     }
 
-    /*
-     * res.error lives in the request pool, which the reply may already
-     * have freed: it is not released separately
-     */
+    /* the error is written out into the request's pool before it goes */
 
-    ngx_http_lambda_json_use_pool(NULL);
-
-    return ngx_http_lambda_reply_json(r, ctx, res.status,
+    rc = ngx_http_lambda_reply_json(r, ctx, res.status,
                res.verdict == NGX_HTTP_LAMBDA_VERDICT_JSON
                ? NGX_HTTP_LAMBDA_REASON_JSON : NGX_HTTP_LAMBDA_REASON_SCHEMA,
                res.error);
+
+    ngx_destroy_pool(pool);
+
+    return rc;
 }
 
 

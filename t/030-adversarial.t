@@ -56,6 +56,10 @@ our $many_keys = '{"function":"det","task":1,"x":{'
                  . join(',', map { "\"k$_\":$_" } 1 .. 50000) . '}}';
 our $many_objects = '{"function":"det","task":"1","x":['
                    . join(',', ('{}') x 262000) . ']}';
+
+# an escape the one-pass check leaves to jansson, then 50,000 values
+our $escaped_values = '{"function":"f","task":1,"note":"\\u0041","extra":['
+                      . join(',', ('0') x 50_000) . ']}';
 our $long_id = 'r' x 7000;
 our $long_func = 'f' x 7000;
 our $many_args = join('&', ('a=1') x 1500);
@@ -739,3 +743,21 @@ OPTIONS /mock/api/lambda/requests
 --- error_code: 200
 --- response_body eval
 ::echoed("POST /mock/api/lambda/requests", $::many_objects)
+
+
+
+=== TEST 55: the document jansson builds of a body is gone before the call is proxied
+The body (100 KB, 50,000 values) is left to the validator by an escape;
+its document takes hundreds of pool blocks, freed as soon as the body is
+judged: the request keeps a handful while it is proxied.
+--- log_level: debug
+--- request eval
+"POST /api/lambda/requests\n" . $::escaped_values
+--- timeout: 20
+--- error_code: 200
+--- response_body eval
+::echoed("POST /mock/api/lambda/requests", $::escaped_values)
+--- grep_error_log eval
+qr/\*\d+ free: \S+/
+--- grep_error_log_out eval
+qr/\A(?:[^\n]*\n){1,60}\z/
