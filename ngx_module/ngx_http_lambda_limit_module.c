@@ -24,10 +24,9 @@ static char *ngx_http_lambda_limit_org(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lambda_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_lambda_limit_rate(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_http_lambda_limit_policy_t *policy);
-static char *ngx_http_lambda_limit_burst(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_http_lambda_limit_policy_t *policy);
+static ngx_int_t ngx_http_lambda_limit_param(ngx_conf_t *cf,
+    ngx_str_t *value, ngx_http_lambda_limit_policy_t *policy,
+    ngx_uint_t *rate);
 static ngx_int_t ngx_http_lambda_limit_policy(ngx_conf_t *cf,
     ngx_http_lambda_limit_policy_t *policy, ngx_str_t *name);
 static ngx_http_lambda_limit_zone_t *ngx_http_lambda_limit_get_zone(
@@ -194,8 +193,8 @@ ngx_http_lambda_limit_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_lambda_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    char                          *rv;
     ssize_t                        size;
+    ngx_int_t                      rc;
     ngx_str_t                     *value, name;
     ngx_uint_t                     i, rate;
     ngx_http_lambda_limit_zone_t  *zone;
@@ -224,24 +223,13 @@ ngx_http_lambda_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 2; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+        rc = ngx_http_lambda_limit_param(cf, &value[i], &zone->policy, &rate);
 
-            rv = ngx_http_lambda_limit_rate(cf, &value[i], &zone->policy);
-            if (rv != NGX_CONF_OK) {
-                return rv;
-            }
-
-            rate = 1;
-            continue;
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
         }
 
-        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-
-            rv = ngx_http_lambda_limit_burst(cf, &value[i], &zone->policy);
-            if (rv != NGX_CONF_OK) {
-                return rv;
-            }
-
+        if (rc == NGX_OK) {
             continue;
         }
 
@@ -312,7 +300,7 @@ ngx_http_lambda_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_lambda_limit_org(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    char                          *rv;
+    ngx_int_t                      rc;
     ngx_str_t                     *value;
     ngx_uint_t                     i, rate;
     ngx_http_lambda_limit_tier_t  *tier;
@@ -368,24 +356,13 @@ ngx_http_lambda_limit_org(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 3; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+        rc = ngx_http_lambda_limit_param(cf, &value[i], &tier->policy, &rate);
 
-            rv = ngx_http_lambda_limit_rate(cf, &value[i], &tier->policy);
-            if (rv != NGX_CONF_OK) {
-                return rv;
-            }
-
-            rate = 1;
-            continue;
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
         }
 
-        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-
-            rv = ngx_http_lambda_limit_burst(cf, &value[i], &tier->policy);
-            if (rv != NGX_CONF_OK) {
-                return rv;
-            }
-
+        if (rc == NGX_OK) {
             continue;
         }
 
@@ -574,50 +551,57 @@ invalid:
 }
 
 
-static char *
-ngx_http_lambda_limit_rate(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_http_lambda_limit_policy_t *policy)
+/*
+ * "rate=" and "burst=" of lambda_limit_zone and lambda_limit_org: NGX_OK
+ * when taken, NGX_DECLINED for another parameter, NGX_ERROR when invalid
+ */
+
+static ngx_int_t
+ngx_http_lambda_limit_param(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_http_lambda_limit_policy_t *policy, ngx_uint_t *rate)
 {
-    int  rc;
-
-    rc = ngx_http_lambda_gcra_parse_rate(value->data + 5, value->len - 5,
-                                         &policy->gcra.interval);
-
-    if (rc == 0) {
-        return NGX_CONF_OK;
-    }
-
-    if (rc == -2) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "rate \"%V\" is too high, "
-                           "at most 1000000r/s is supported", value);
-
-    } else {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid rate \"%V\"", value);
-    }
-
-    return NGX_CONF_ERROR;
-}
-
-
-static char *
-ngx_http_lambda_limit_burst(ngx_conf_t *cf, ngx_str_t *value,
-    ngx_http_lambda_limit_policy_t *policy)
-{
+    int        rc;
     ngx_int_t  n;
 
-    n = ngx_atoi(value->data + 6, value->len - 6);
+    if (ngx_strncmp(value->data, "rate=", 5) == 0) {
 
-    if (n == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid burst value \"%V\"", value);
-        return NGX_CONF_ERROR;
+        rc = ngx_http_lambda_gcra_parse_rate(value->data + 5, value->len - 5,
+                                             &policy->gcra.interval);
+
+        if (rc == 0) {
+            *rate = 1;
+            return NGX_OK;
+        }
+
+        if (rc == -2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "rate \"%V\" is too high, "
+                               "at most 1000000r/s is supported", value);
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid rate \"%V\"", value);
+        }
+
+        return NGX_ERROR;
     }
 
-    policy->gcra.burst = n;
+    if (ngx_strncmp(value->data, "burst=", 6) == 0) {
 
-    return NGX_CONF_OK;
+        n = ngx_atoi(value->data + 6, value->len - 6);
+
+        if (n == NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid burst value \"%V\"", value);
+            return NGX_ERROR;
+        }
+
+        policy->gcra.burst = n;
+
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
 }
 
 

@@ -114,7 +114,6 @@ typedef struct {
     ngx_uint_t                       inflight;   /* commands */
 
     ngx_buf_t                        out;
-    ngx_buf_t                        in;         /* what recv() fills */
 
     redisReader                     *reader;     /* of the connection */
     ngx_http_lambda_redis_reply_t    reply;      /* what it decoded */
@@ -133,6 +132,9 @@ typedef struct {
     ngx_uint_t                       batch;
     size_t                           batch_size;
     ngx_http_lambda_redis_script_t  *batch_script;
+
+    /* a call without an owner, written out as soon as it is queued */
+    ngx_http_lambda_redis_cmd_t      detached;
 
     uint64_t                         now;        /* of a read, usec */
 
@@ -179,13 +181,10 @@ static void ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_reply_t *reply);
 
 static ngx_int_t ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_cmd_t *cmd);
+    ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t kind);
 static void ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd);
 static void ngx_http_lambda_redis_dispatch(ngx_http_lambda_redis_t *rd,
     ngx_uint_t kind, void *data, ngx_http_lambda_redis_reply_t *reply);
-static ngx_int_t ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
-    ngx_http_lambda_redis_args_t *args, ngx_uint_t kind, void *data);
 static ngx_int_t ngx_http_lambda_redis_argv(ngx_http_lambda_redis_t *rd,
     ngx_str_t *argv, ngx_uint_t argc, char *name);
 static u_char *ngx_http_lambda_redis_reserve(ngx_http_lambda_redis_t *rd,
@@ -214,6 +213,9 @@ static uint64_t ngx_http_lambda_redis_usec(void);
 
 
 static ngx_http_lambda_redis_t  ngx_http_lambda_redis;
+
+/* what a read takes from the socket, before the reader copies it */
+static u_char  ngx_http_lambda_redis_recv[NGX_HTTP_LAMBDA_REDIS_BUFFER];
 
 
 static redisReplyObjectFunctions  ngx_http_lambda_redis_objects = {
@@ -684,10 +686,6 @@ ngx_http_lambda_redis_exit_process(ngx_cycle_t *cycle)
         ngx_free(rd->out.start);
     }
 
-    if (rd->in.start) {
-        ngx_free(rd->in.start);
-    }
-
     ngx_memzero(rd, sizeof(ngx_http_lambda_redis_t));
 }
 
@@ -850,17 +848,6 @@ ngx_http_lambda_redis_buffers(ngx_http_lambda_redis_t *rd)
         rd->out.pos = rd->out.start;
         rd->out.last = rd->out.start;
         rd->out.end = rd->out.start + NGX_HTTP_LAMBDA_REDIS_BUFFER;
-    }
-
-    if (rd->in.start == NULL) {
-        rd->in.start = ngx_alloc(NGX_HTTP_LAMBDA_REDIS_BUFFER, rd->log);
-        if (rd->in.start == NULL) {
-            return NGX_ERROR;
-        }
-
-        rd->in.pos = rd->in.start;
-        rd->in.last = rd->in.start;
-        rd->in.end = rd->in.start + NGX_HTTP_LAMBDA_REDIS_BUFFER;
     }
 
     /* a reader per connection: nothing of a former one is left over */
@@ -1052,7 +1039,8 @@ ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
 
     rd->now = 0;
 
-    n = recv(c->fd, rd->in.start, rd->in.end - rd->in.start, 0);
+    n = recv(c->fd, ngx_http_lambda_redis_recv,
+             sizeof(ngx_http_lambda_redis_recv), 0);
 
     if (n == -1) {
         err = ngx_socket_errno;
@@ -1076,7 +1064,9 @@ ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
 
     reader = rd->reader;
 
-    if (redisReaderFeed(reader, (char *) rd->in.start, n) != REDIS_OK) {
+    if (redisReaderFeed(reader, (char *) ngx_http_lambda_redis_recv, n)
+        != REDIS_OK)
+    {
         ngx_http_lambda_redis_failure(rd, reader->errstr,
                                       NGX_HTTP_LAMBDA_REDIS_CLOSE);
         return;
@@ -1592,7 +1582,10 @@ ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op, ngx_uint_t index,
     cmd->args = args;
     cmd->retried = 0;
 
-    if (ngx_http_lambda_redis_queue(&ngx_http_lambda_redis, cmd) != NGX_OK) {
+    if (ngx_http_lambda_redis_queue(&ngx_http_lambda_redis, cmd,
+                                    NGX_HTTP_LAMBDA_REDIS_COMMAND)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -1616,11 +1609,28 @@ ngx_http_lambda_redis_eval_detached(ngx_http_lambda_redis_script_t *script,
         return NGX_DECLINED;
     }
 
-    /* the script text goes along: there is nobody to retry a NOSCRIPT */
+    /*
+     * a batch of its own, written out now (the key is the caller's), with
+     * the script text: there is nobody to retry a NOSCRIPT
+     */
 
-    return ngx_http_lambda_redis_command(rd, script, 1, key, args,
-                                         NGX_HTTP_LAMBDA_REDIS_DETACHED,
-                                         NULL);
+    ngx_http_lambda_redis_seal(rd);
+
+    rd->detached.script = script;
+    rd->detached.key = key;
+    rd->detached.args = args;
+    rd->detached.retried = 1;
+
+    if (ngx_http_lambda_redis_queue(rd, &rd->detached,
+                                    NGX_HTTP_LAMBDA_REDIS_DETACHED)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_lambda_redis_seal(rd);
+
+    return NGX_OK;
 }
 
 
@@ -1747,7 +1757,10 @@ ngx_http_lambda_redis_reply_handler(ngx_http_lambda_redis_t *rd,
 
             cmd->retried = 1;
 
-            if (ngx_http_lambda_redis_queue(rd, cmd) == NGX_OK) {
+            if (ngx_http_lambda_redis_queue(rd, cmd,
+                                            NGX_HTTP_LAMBDA_REDIS_COMMAND)
+                == NGX_OK)
+            {
                 return;
             }
         }
@@ -1803,6 +1816,10 @@ ngx_http_lambda_redis_op_timeout(ngx_event_t *ev)
 
     rd = ev->data;
 
+    /* the keys of an op that times out are its owner's: written out now */
+
+    ngx_http_lambda_redis_seal(rd);
+
     while (!ngx_queue_empty(&rd->ops)) {
 
         q = ngx_queue_head(&rd->ops);
@@ -1819,7 +1836,6 @@ ngx_http_lambda_redis_op_timeout(ngx_event_t *ev)
                        "lambda redis operation timed out, %ui pending",
                        xop->pending);
 
-        ngx_http_lambda_redis_seal(rd);
         ngx_http_lambda_redis_unqueue(xop);
 
         /* the op stays until its replies arrive or the connection ends */
@@ -1893,7 +1909,7 @@ ngx_http_lambda_redis_retry_in(void)
 
 static ngx_int_t
 ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_cmd_t *cmd)
+    ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t kind)
 {
     size_t  size;
 
@@ -1923,7 +1939,7 @@ ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
         return NGX_ERROR;
     }
 
-    ngx_http_lambda_redis_wait(rd, NGX_HTTP_LAMBDA_REDIS_COMMAND, cmd);
+    ngx_http_lambda_redis_wait(rd, kind, cmd);
 
     rd->batch++;
     rd->batch_size += size;
@@ -2003,59 +2019,6 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
 
     rd->batch = 0;
     rd->batch_size = 0;
-}
-
-
-/*
- * EVAL script 1 key args... of a command without an owner, in RESP: the
- * batch of this turn goes first, the replies come in order
- */
-
-static ngx_int_t
-ngx_http_lambda_redis_command(ngx_http_lambda_redis_t *rd,
-    ngx_http_lambda_redis_script_t *script, ngx_uint_t eval, ngx_str_t *key,
-    ngx_http_lambda_redis_args_t *args, ngx_uint_t kind, void *data)
-{
-    u_char     *p;
-    size_t      size;
-    ngx_str_t  *head;
-
-    ngx_http_lambda_redis_seal(rd);
-
-    if (rd->c == NULL || rd->inflight > rd->mask) {
-        return NGX_ERROR;
-    }
-
-    head = eval ? &script->eval : &script->evalsha;
-
-    size = 2 * (sizeof("*\r\n") - 1 + NGX_SIZE_T_LEN) + head->len + key->len
-           + sizeof("$1\r\n1\r\n" CRLF) - 1 + args->resp.len;
-
-    p = ngx_http_lambda_redis_reserve(rd, size);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    *p++ = '*';
-    p = ngx_http_lambda_redis_decimal(p, 4 + args->n);
-    *p++ = CR; *p++ = LF;
-
-    p = ngx_cpymem(p, head->data, head->len);
-    p = ngx_cpymem(p, "$1\r\n1\r\n", sizeof("$1\r\n1\r\n") - 1);
-
-    *p++ = '$';
-    p = ngx_http_lambda_redis_decimal(p, key->len);
-    *p++ = CR; *p++ = LF;
-    p = ngx_cpymem(p, key->data, key->len);
-    *p++ = CR; *p++ = LF;
-
-    p = ngx_cpymem(p, args->resp.data, args->resp.len);
-
-    rd->out.last = p;
-
-    ngx_http_lambda_redis_wait(rd, kind, data);
-
-    return NGX_OK;
 }
 
 

@@ -87,7 +87,7 @@ typedef enum {
 typedef struct {
     ngx_http_lambda_redis_type_e  type;
     ngx_str_t                     str;          /* ERROR, STATUS, STRING */
-    long long                     integer;      /* INTEGER */
+    long long                     integer;      /* INTEGER; ARRAY: length */
 } ngx_http_lambda_redis_reply_t;
 
 

@@ -437,11 +437,7 @@ sub stopped_burst {
     my $until = time + 5;
     sleep 0.01 while time < $until && process_state($worker) ne 'T';
 
-    for my $s (@socks) {
-        print $s "GET /api/lambda/functions?org=$org HTTP/1.1\r\n"
-               . "Host: localhost\r\nAuthorization: Token abc\r\n"
-               . "Connection: close\r\n\r\n";
-    }
+    print {$_} request_text("/api/lambda/functions?org=$org") for @socks;
 
     sleep 0.1;
 
@@ -481,11 +477,18 @@ sub send_request {
                                   Timeout => 5)
         or die "connect: $!";
 
-    $headers //= "Authorization: Token abc\r\n";
-    print $s "GET $path HTTP/1.1\r\nHost: localhost\r\n$headers"
-             . "Connection: close\r\n\r\n";
+    print $s request_text($path, $headers);
 
     return $s;
+}
+
+sub request_text {
+    my ($path, $headers) = @_;
+
+    $headers //= "Authorization: Token abc\r\n";
+
+    return "GET $path HTTP/1.1\r\nHost: localhost\r\n$headers"
+           . "Connection: close\r\n\r\n";
 }
 
 sub read_response {
