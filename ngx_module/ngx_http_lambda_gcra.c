@@ -141,6 +141,32 @@ ngx_http_lambda_gcra_result(const ngx_http_lambda_gcra_policy_t *p,
 }
 
 
+unsigned
+ngx_http_lambda_gcra_nth(const ngx_http_lambda_gcra_policy_t *p,
+    uint64_t used, uint64_t rank, uint64_t count, uint64_t *after)
+{
+    uint64_t  limit, admitted;
+
+    /* the first "admitted" of them fit: used + (i + 1) * interval <= limit */
+
+    limit = (p->burst + 1) * p->interval;
+    admitted = (used < limit) ? (limit - used) / p->interval : 0;
+
+    if (admitted > count) {
+        admitted = count;
+    }
+
+    if (rank < admitted) {
+        *after = used + (rank + 1) * p->interval;
+        return 1;
+    }
+
+    *after = used + admitted * p->interval;
+
+    return 0;
+}
+
+
 int
 ngx_http_lambda_gcra_refund(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t *tat, uint64_t now)

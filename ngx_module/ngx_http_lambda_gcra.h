@@ -80,6 +80,15 @@ void ngx_http_lambda_gcra_describe(const ngx_http_lambda_gcra_policy_t *p,
 void ngx_http_lambda_gcra_result(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t used, unsigned allowed, ngx_http_lambda_gcra_result_t *res);
 
+/*
+ * Requests of one key decided together, one after the other ("count" of
+ * them, as a Redis batch sends them): "used" is the part of the bucket
+ * filled before the first.  For the request of rank "rank" (from 0),
+ * returns the verdict and sets *after to the part filled after it.
+ */
+unsigned ngx_http_lambda_gcra_nth(const ngx_http_lambda_gcra_policy_t *p,
+    uint64_t used, uint64_t rank, uint64_t count, uint64_t *after);
+
 /* gives back one admitted request; returns 1 when the key is now empty */
 int ngx_http_lambda_gcra_refund(const ngx_http_lambda_gcra_policy_t *p,
     uint64_t *tat, uint64_t now);

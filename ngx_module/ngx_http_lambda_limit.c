@@ -69,15 +69,14 @@ ngx_http_output_header_filter_pt  ngx_http_lambda_limit_next_header_filter;
 
 /*
  * The Redis side of ngx_http_lambda_gcra_update(), for the keys of a batch
- * (the calls of one turn of the event loop): KEYS[i] holds the TAT in
- * microseconds of the Redis clock; ARGV[3i-2..3i]: the interval, (burst +
- * 1) times the interval, and "+" to charge or "-" to refund.  The answer
- * is an array of one integer per key, the part of the bucket used after
- * the decision (ngx_http_lambda_gcra_result()): as is when the call is
- * admitted, as -1 - used when it is not.  Keys are decided in order, so
- * the calls of one bucket in a batch are decided one after the other; a
- * bucket is read once and written once per batch, with an expiry when
- * its TAT is past.
+ * (the calls queued while the connection waited): KEYS[i] holds the TAT in
+ * microseconds of the Redis clock; ARGV[4i-3..4i]: the interval, (burst +
+ * 1) times the interval, "+" to charge or "-" to refund, and how many
+ * calls of that key are charged or refunded, one after the other.  The
+ * answer is an array of one integer per key, the part of the bucket used
+ * before its calls (ngx_http_lambda_gcra_nth() derives the verdict of each
+ * call).  Keys are decided in order; a bucket is read once and written
+ * once per batch, with an expiry when its TAT is past.
  */
 
 static ngx_str_t  ngx_http_lambda_limit_gcra_lua = ngx_string(
@@ -87,22 +86,25 @@ static ngx_str_t  ngx_http_lambda_limit_gcra_lua = ngx_string(
     "local tats, changed, answers = {}, {}, {}\n"
     "for i = 1, #KEYS do\n"
     "  local key = KEYS[i]\n"
-    "  local interval = tonumber(ARGV[3 * i - 2])\n"
+    "  local interval = tonumber(ARGV[4 * i - 3])\n"
+    "  local count = tonumber(ARGV[4 * i])\n"
     "  local tat = tats[key]\n"
     "  if tat == nil then\n"
     "    tat = tonumber(redis.call('GET', key)) or now\n"
     "  end\n"
     "  if tat < now then tat = now end\n"
-    "  if ARGV[3 * i] == '-' then\n"
-    "    tat = tat - interval\n"
+    "  answers[i] = tat - now\n"
+    "  if ARGV[4 * i - 1] == '-' then\n"
+    "    tat = tat - count * interval\n"
     "    changed[key] = true\n"
-    "    answers[i] = 0\n"
-    "  elseif tat + interval - now > tonumber(ARGV[3 * i - 1]) then\n"
-    "    answers[i] = now - tat - 1\n"
     "  else\n"
-    "    tat = tat + interval\n"
-    "    changed[key] = true\n"
-    "    answers[i] = tat - now\n"
+    "    local n = math.floor((tonumber(ARGV[4 * i - 2]) - tat + now)\n"
+    "                         / interval)\n"
+    "    if n > count then n = count end\n"
+    "    if n > 0 then\n"
+    "      tat = tat + n * interval\n"
+    "      changed[key] = true\n"
+    "    end\n"
     "  end\n"
     "  tats[key] = tat\n"
     "end\n"
@@ -399,9 +401,10 @@ ngx_http_lambda_limit_tier(ngx_http_lambda_limit_zone_t *zone,
 
 
 /*
- * One EVALSHA per Redis limit, pipelined with the commands of the other
- * requests of this turn of the event loop.  NGX_DECLINED: Redis cannot be
- * asked, the pending limits are decided by their fallback.
+ * One key per Redis limit, in the script call that carries those of the
+ * other requests queued meanwhile (ngx_http_lambda_redis_eval()).
+ * NGX_DECLINED: Redis cannot be asked, the pending limits are decided by
+ * their fallback.
  */
 
 static ngx_int_t
@@ -532,14 +535,17 @@ ngx_http_lambda_limit_redis_reply(ngx_http_lambda_redis_op_t *op,
         return;
     }
 
-    if (reply->integer >= 0) {
-        allowed = 1;
-        used = (uint64_t) reply->integer;
-
-    } else {
-        allowed = 0;
-        used = (uint64_t) (-1 - reply->integer);
+    if (reply->integer < 0 || reply->rank >= reply->count) {
+        ngx_http_lambda_redis_report("unexpected reply");
+        item->verdict = NGX_HTTP_LAMBDA_LIMIT_FAILED;
+        return;
     }
+
+    /* the bucket before the calls of this key in the batch, this one's rank */
+
+    allowed = ngx_http_lambda_gcra_nth(&item->policy->gcra,
+                                       (uint64_t) reply->integer,
+                                       reply->rank, reply->count, &used);
 
     ngx_http_lambda_gcra_result(&item->policy->gcra, used, allowed,
                                 &item->result);

@@ -9,8 +9,12 @@
  * worker, from parts prepared at configuration time (only the key and the
  * array header are formatted per command).  The commands queued during
  * one turn of the event loop leave together, in one send(), from a posted
- * event; the write event is only armed while connecting or while the
- * socket buffer is full.  Both events are level-triggered: a read takes at
+ * event; while sent commands await their replies, new ones wait for the
+ * end of that round trip and then leave together, so that under load one
+ * call of the script carries what several turns queued (the socket holds
+ * at most one round trip; when it is idle nothing waits).  The write
+ * event is only armed while connecting or while the socket buffer is
+ * full.  Both events are level-triggered: a read takes at
  * most what the receive buffer holds and the rest is signalled again.
  *
  * Replies are decoded by hiredis's reply reader (redisReader), once, with
@@ -53,6 +57,7 @@
 
 /* the most commands of a turn of the event loop sent as one script call */
 #define NGX_HTTP_LAMBDA_REDIS_BATCH      64
+#define NGX_HTTP_LAMBDA_REDIS_SLOTS      (2 * NGX_HTTP_LAMBDA_REDIS_BATCH)
 
 /* what a reply answers */
 #define NGX_HTTP_LAMBDA_REDIS_COMMAND    0    /* a command of an operation */
@@ -95,6 +100,10 @@ typedef struct {
     void                            *data;      /* cmd, setup name, NULL */
     ngx_uint_t                       kind;
     ngx_uint_t                       batch;     /* the first of n commands */
+    u_short                          entries;   /* the first: keys sent */
+    u_short                          entry;     /* the key it is sent as */
+    u_short                          rank;      /* among the same key's */
+    u_short                          count;
 } ngx_http_lambda_redis_wait_t;
 
 
@@ -112,6 +121,7 @@ typedef struct {
     ngx_uint_t                       mask;
     ngx_uint_t                       head;
     ngx_uint_t                       inflight;   /* commands */
+    ngx_uint_t                       sent;       /* the first ones, sent */
 
     ngx_buf_t                        out;
 
@@ -183,6 +193,10 @@ static void ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
 static ngx_int_t ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_cmd_t *cmd, ngx_uint_t kind);
 static void ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd);
+static ngx_inline ngx_uint_t ngx_http_lambda_redis_same(ngx_str_t *a,
+    ngx_str_t *b);
+static ngx_uint_t ngx_http_lambda_redis_slot(u_char *slots,
+    ngx_http_lambda_redis_cmd_t **keys, ngx_str_t *key);
 static void ngx_http_lambda_redis_dispatch(ngx_http_lambda_redis_t *rd,
     ngx_uint_t kind, void *data, ngx_http_lambda_redis_reply_t *reply);
 static ngx_int_t ngx_http_lambda_redis_argv(ngx_http_lambda_redis_t *rd,
@@ -199,6 +213,8 @@ static void ngx_http_lambda_redis_op_free(ngx_http_lambda_redis_xop_t *xop);
 
 static ngx_inline u_char *ngx_http_lambda_redis_decimal(u_char *p,
     size_t n);
+static ngx_inline u_char *ngx_http_lambda_redis_bulk(u_char *p,
+    u_char *data, u_char *last);
 static void ngx_http_lambda_redis_failure(ngx_http_lambda_redis_t *rd,
     const char *reason, ngx_uint_t how);
 static void ngx_http_lambda_redis_errno(ngx_http_lambda_redis_t *rd,
@@ -1009,6 +1025,7 @@ ngx_http_lambda_redis_close(ngx_http_lambda_redis_t *rd)
 
     rd->batch = 0;
     rd->batch_size = 0;
+    rd->sent = 0;
 
     ngx_memzero(&lost, sizeof(ngx_http_lambda_redis_reply_t));
     lost.type = NGX_HTTP_LAMBDA_REDIS_LOST;
@@ -1101,14 +1118,27 @@ ngx_http_lambda_redis_read_handler(ngx_event_t *rev)
 
         if (reader->pos == reader->len) {
             /* every byte read is decoded */
-            return;
+            break;
         }
     }
 
-    if (ngx_http_lambda_redis_oversized(reader)) {
+    if (reader->pos < reader->len && ngx_http_lambda_redis_oversized(reader))
+    {
         ngx_http_lambda_redis_failure(rd, "Protocol error, a reply larger "
                                       "than 1m",
                                       NGX_HTTP_LAMBDA_REDIS_CLOSE);
+        return;
+    }
+
+    /*
+     * the round trip is over: what was queued meanwhile leaves at the end
+     * of this turn, with what the turn adds
+     */
+
+    if (rd->sent == 0 && rd->inflight && !rd->flush.posted
+        && !c->write->active)
+    {
+        ngx_post_event(&rd->flush, &ngx_posted_events);
     }
 }
 
@@ -1213,7 +1243,7 @@ ngx_http_lambda_redis_flush_handler(ngx_event_t *ev)
 
     rd = ev->data;
 
-    if (rd->connected && !rd->c->write->active) {
+    if (rd->connected && !rd->c->write->active && rd->sent == 0) {
         ngx_http_lambda_redis_send(rd);
     }
 }
@@ -1234,6 +1264,9 @@ ngx_http_lambda_redis_send(ngx_http_lambda_redis_t *rd)
     c = rd->c;
 
     ngx_http_lambda_redis_seal(rd);
+
+    /* the write event finishes what the socket does not take now */
+    rd->sent = rd->inflight;
 
     if (rd->unstamped) {
         ngx_http_lambda_redis_stamp(rd);
@@ -1449,18 +1482,23 @@ static void
 ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
     ngx_http_lambda_redis_reply_t *reply)
 {
-    ngx_uint_t                      i, n, whole;
+    ngx_uint_t                      i, n, m, whole;
+    ngx_http_lambda_redis_reply_t  *elt;
     ngx_http_lambda_redis_wait_t   *wait;
     ngx_http_lambda_redis_wait_t    waits[NGX_HTTP_LAMBDA_REDIS_BATCH];
 
     wait = &rd->waits[rd->head];
     n = wait->batch;
 
+    reply->rank = 0;
+    reply->count = 1;
+
     if (n == 0 || reply->type == NGX_HTTP_LAMBDA_REDIS_LOST) {
         waits[0] = *wait;
 
         rd->head = (rd->head + 1) & rd->mask;
         rd->inflight--;
+        rd->sent -= (rd->sent != 0);
 
         ngx_http_lambda_redis_dispatch(rd, waits[0].kind, waits[0].data,
                                        reply);
@@ -1475,13 +1513,23 @@ ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
 
     rd->head = (rd->head + n) & rd->mask;
     rd->inflight -= n;
+    rd->sent -= ngx_min(rd->sent, n);
+
+    m = waits[0].entries;
 
     whole = (reply->type == NGX_HTTP_LAMBDA_REDIS_ARRAY
-             && reply->integer == (long long) n && rd->nelts == n);
+             && reply->integer == (long long) m && rd->nelts == m);
 
     for (i = 0; i < n; i++) {
-        ngx_http_lambda_redis_dispatch(rd, waits[i].kind, waits[i].data,
-                                       whole ? &rd->elts[i] : reply);
+        elt = reply;
+
+        if (whole) {
+            elt = &rd->elts[waits[i].entry];
+            elt->rank = waits[i].rank;
+            elt->count = waits[i].count;
+        }
+
+        ngx_http_lambda_redis_dispatch(rd, waits[i].kind, waits[i].data, elt);
     }
 }
 
@@ -1924,8 +1972,10 @@ ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
         return NGX_ERROR;
     }
 
-    size = sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + cmd->key->len
-           + cmd->args->resp.len;
+    /* the key, its arguments and its count */
+
+    size = 2 * (sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN) + NGX_INT_T_LEN
+           + cmd->key->len + cmd->args->resp.len;
 
     if (rd->batch == 0) {
         /* the header: "*N", EVAL with the script text at worst, numkeys */
@@ -1949,17 +1999,27 @@ ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
 }
 
 
-/* the batch of this turn goes into the output buffer */
+/*
+ * The open batch goes into the output buffer.  Commands with the same key
+ * and the same arguments are sent as one key whose count of calls follows
+ * its arguments; the script decides them one after the other and answers
+ * once for them, and each is told its rank.  A command only joins the
+ * last key sent for its key so far: the order of the calls of one key is
+ * kept.
+ */
 
 static void
 ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
 {
     u_char                          *p;
-    ngx_str_t                       *head;
-    ngx_uint_t                       i, n, first, argc;
+    ngx_str_t                       *head, *key;
+    ngx_uint_t                       i, e, n, m, h, first, argc;
     ngx_http_lambda_redis_cmd_t     *cmd;
     ngx_http_lambda_redis_wait_t    *wait;
     u_char                           digits[NGX_INT_T_LEN];
+    u_char                           slots[NGX_HTTP_LAMBDA_REDIS_SLOTS];
+    ngx_http_lambda_redis_cmd_t     *keys[NGX_HTTP_LAMBDA_REDIS_BATCH];
+    u_short                          counts[NGX_HTTP_LAMBDA_REDIS_BATCH];
 
     n = rd->batch;
 
@@ -1969,16 +2029,62 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
 
     first = (rd->head + rd->inflight - n) & rd->mask;
     head = &rd->batch_script->evalsha;
-    argc = 3 + n;
+    argc = 3;
+    m = 0;
+
+    /*
+     * slots: an open-addressed table of the last key sent for each key,
+     * 1 + its index; a batch of one bucket only looks at the last key
+     */
+
+    if (n > 1) {
+        ngx_memzero(slots, sizeof(slots));
+    }
 
     for (i = 0; i < n; i++) {
-        cmd = rd->waits[(first + i) & rd->mask].data;
-        argc += cmd->args->n;
+        wait = &rd->waits[(first + i) & rd->mask];
+        cmd = wait->data;
 
         if (cmd->retried) {
             /* the script itself: Redis lost it (NOSCRIPT) */
             head = &rd->batch_script->eval;
         }
+
+        h = NGX_HTTP_LAMBDA_REDIS_SLOTS;
+
+        if (m && ngx_http_lambda_redis_same(keys[m - 1]->key, cmd->key)) {
+            e = m - 1;
+
+        } else if (n > 1) {
+            h = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
+            e = slots[h] ? slots[h] - 1u : NGX_HTTP_LAMBDA_REDIS_SLOTS;
+
+        } else {
+            e = NGX_HTTP_LAMBDA_REDIS_SLOTS;
+        }
+
+        if (e < m && keys[e]->args == cmd->args) {
+            wait->entry = e;
+            wait->rank = counts[e]++;
+            continue;
+        }
+
+        if (n > 1) {
+            if (h == NGX_HTTP_LAMBDA_REDIS_SLOTS) {
+                h = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
+            }
+
+            slots[h] = m + 1;
+        }
+
+        keys[m] = cmd;
+        counts[m] = 1;
+        wait->entry = m;
+        wait->rank = 0;
+        m++;
+
+        /* the key, its arguments and its count */
+        argc += 2 + cmd->args->n;
     }
 
     p = rd->out.last;
@@ -1988,37 +2094,61 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
     *p++ = CR; *p++ = LF;
 
     p = ngx_cpymem(p, head->data, head->len);
+    p = ngx_http_lambda_redis_bulk(p, digits,
+                                   ngx_http_lambda_redis_decimal(digits, m));
 
-    i = ngx_http_lambda_redis_decimal(digits, n) - digits;
-
-    *p++ = '$';
-    p = ngx_http_lambda_redis_decimal(p, i);
-    *p++ = CR; *p++ = LF;
-    p = ngx_cpymem(p, digits, i);
-    *p++ = CR; *p++ = LF;
-
-    for (i = 0; i < n; i++) {
-        cmd = rd->waits[(first + i) & rd->mask].data;
-
-        *p++ = '$';
-        p = ngx_http_lambda_redis_decimal(p, cmd->key->len);
-        *p++ = CR; *p++ = LF;
-        p = ngx_cpymem(p, cmd->key->data, cmd->key->len);
-        *p++ = CR; *p++ = LF;
+    for (e = 0; e < m; e++) {
+        key = keys[e]->key;
+        p = ngx_http_lambda_redis_bulk(p, key->data, key->data + key->len);
     }
 
-    for (i = 0; i < n; i++) {
-        cmd = rd->waits[(first + i) & rd->mask].data;
-        p = ngx_cpymem(p, cmd->args->resp.data, cmd->args->resp.len);
+    for (e = 0; e < m; e++) {
+        p = ngx_cpymem(p, keys[e]->args->resp.data, keys[e]->args->resp.len);
+        p = ngx_http_lambda_redis_bulk(p, digits,
+                                 ngx_http_lambda_redis_decimal(digits,
+                                                               counts[e]));
     }
 
     rd->out.last = p;
 
+    for (i = 0; i < n; i++) {
+        wait = &rd->waits[(first + i) & rd->mask];
+        wait->count = counts[wait->entry];
+    }
+
     wait = &rd->waits[first];
     wait->batch = n;
+    wait->entries = m;
 
     rd->batch = 0;
     rd->batch_size = 0;
+}
+
+
+static ngx_inline ngx_uint_t
+ngx_http_lambda_redis_same(ngx_str_t *a, ngx_str_t *b)
+{
+    return a->len == b->len && ngx_memcmp(a->data, b->data, a->len) == 0;
+}
+
+
+/* the slot of a key in the table of seal(): its own, or an empty one */
+
+static ngx_uint_t
+ngx_http_lambda_redis_slot(u_char *slots,
+    ngx_http_lambda_redis_cmd_t **keys, ngx_str_t *key)
+{
+    ngx_uint_t  h;
+
+    h = ngx_hash_key(key->data, key->len) % NGX_HTTP_LAMBDA_REDIS_SLOTS;
+
+    while (slots[h]
+           && !ngx_http_lambda_redis_same(keys[slots[h] - 1]->key, key))
+    {
+        h = (h + 1) % NGX_HTTP_LAMBDA_REDIS_SLOTS;
+    }
+
+    return h;
 }
 
 
@@ -2054,11 +2184,8 @@ ngx_http_lambda_redis_argv(ngx_http_lambda_redis_t *rd, ngx_str_t *argv,
     *p++ = CR; *p++ = LF;
 
     for (i = 0; i < argc; i++) {
-        *p++ = '$';
-        p = ngx_http_lambda_redis_decimal(p, argv[i].len);
-        *p++ = CR; *p++ = LF;
-        p = ngx_cpymem(p, argv[i].data, argv[i].len);
-        *p++ = CR; *p++ = LF;
+        p = ngx_http_lambda_redis_bulk(p, argv[i].data,
+                                       argv[i].data + argv[i].len);
     }
 
     rd->out.last = p;
@@ -2132,7 +2259,9 @@ ngx_http_lambda_redis_wait(ngx_http_lambda_redis_t *rd, ngx_uint_t kind,
 
     /* sent at the end of this turn of the event loop, or once connected */
 
-    if (rd->connected && !rd->flush.posted && !rd->c->write->active) {
+    if (rd->connected && rd->sent == 0 && !rd->flush.posted
+        && !rd->c->write->active)
+    {
         ngx_post_event(&rd->flush, &ngx_posted_events);
     }
 }
@@ -2167,6 +2296,21 @@ ngx_http_lambda_redis_decimal(u_char *p, size_t n)
         *--q = (u_char) ('0' + n % 10);
         n /= 10;
     } while (n);
+
+    return p;
+}
+
+
+/* a bulk string, "$<length>\r\n<bytes>\r\n" */
+
+static ngx_inline u_char *
+ngx_http_lambda_redis_bulk(u_char *p, u_char *data, u_char *last)
+{
+    *p++ = '$';
+    p = ngx_http_lambda_redis_decimal(p, last - data);
+    *p++ = CR; *p++ = LF;
+    p = ngx_cpymem(p, data, last - data);
+    *p++ = CR; *p++ = LF;
 
     return p;
 }

@@ -88,6 +88,8 @@ typedef struct {
     ngx_http_lambda_redis_type_e  type;
     ngx_str_t                     str;          /* ERROR, STATUS, STRING */
     long long                     integer;      /* INTEGER; ARRAY: length */
+    ngx_uint_t                    rank;         /* of the command, from 0, */
+    ngx_uint_t                    count;        /* among its key's calls */
 } ngx_http_lambda_redis_reply_t;
 
 
@@ -131,13 +133,17 @@ ngx_http_lambda_redis_op_t *ngx_http_lambda_redis_op_create(ngx_uint_t n);
 
 /*
  * Queues a call of a script for one key and its arguments as command
- * "index" of the op.  The calls of one script queued during a turn of the
- * event loop leave as one EVALSHA with all their keys: a script takes
- * KEYS[1..n] with the arguments of each key in ARGV, key after key, and
- * answers with an array, element i for key i.  A NOSCRIPT reply is
- * answered by sending the script once with EVAL.  The key and arguments
- * must stay valid until the op is done or cancelled.  NGX_ERROR: nothing
- * was queued for this index.
+ * "index" of the op.  The calls of one script queued while the connection
+ * waits (the turn of the event loop, or the round trip under way) leave
+ * as one EVALSHA with all their keys: a script takes KEYS[1..n] with the
+ * arguments of each key in ARGV, key after key, each followed by a count,
+ * and answers with an array, element i for key i.  Calls with the same
+ * key and the same arguments (the same args pointer) are sent as one key
+ * with their count; each is handed the element of that key with its rank
+ * and the count in the reply.  A NOSCRIPT reply is answered by sending
+ * the script once with EVAL.  The key and arguments must stay valid until
+ * the op is done or cancelled.  NGX_ERROR: nothing was queued for this
+ * index.
  */
 ngx_int_t ngx_http_lambda_redis_eval(ngx_http_lambda_redis_op_t *op,
     ngx_uint_t index, ngx_http_lambda_redis_script_t *script, ngx_str_t *key,

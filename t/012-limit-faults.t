@@ -269,9 +269,9 @@ sub {
     my $q = shift;
     return "-ERR unexpected\r\n" x 4
         unless $q =~ /^\*3\r\n\$4\r\nAUTH\r\n\$2\r\ngw\r\n\$6\r\ns3cret\r\n\*2\r\n\$6\r\nSELECT\r\n\$1\r\n3\r\n\*3\r\n\$6\r\nSCRIPT\r\n\$4\r\nLOAD\r\n/s
-               && $q =~ /\*7\r\n\$7\r\nEVALSHA\r\n\$40\r\n[0-9a-f]{40}\r\n\$1\r\n1\r\n\$18\r\nlambda:jobs:\{acme\}\r\n\$8\r\n60000000\r\n\$9\r\n120000000\r\n\$1\r\n\+\r\n$/s;
-    # admitted, 60 s of the bucket used
-    return "+OK\r\n+OK\r\n\$40\r\n" . ("0" x 40) . "\r\n:60000000\r\n";
+               && $q =~ /\*8\r\n\$7\r\nEVALSHA\r\n\$40\r\n[0-9a-f]{40}\r\n\$1\r\n1\r\n\$18\r\nlambda:jobs:\{acme\}\r\n\$8\r\n60000000\r\n\$9\r\n120000000\r\n\$1\r\n\+\r\n\$1\r\n1\r\n$/s;
+    # an empty bucket: admitted, 60 s of it used after
+    return "+OK\r\n+OK\r\n\$40\r\n" . ("0" x 40) . "\r\n:0\r\n";
 }
 --- request
 GET /api/lambda/functions?org=acme
@@ -330,7 +330,7 @@ lambda limit resume
 === TEST 16: a reply larger than the input buffer (16k) is read whole
 --- tcp_listen: $TEST_NGINX_RAND_PORT_1
 --- tcp_reply eval
-"\$40000\r\n" . ("x" x 40000) . "\r\n:60000000\r\n"
+"\$40000\r\n" . ("x" x 40000) . "\r\n:0\r\n"
 --- tcp_no_close: 1
 --- request
 GET /api/lambda/functions?org=a16
@@ -347,7 +347,7 @@ X-Limit: [PASSED] [1]
 === TEST 17: nested arrays and nil are skipped whole: the replies stay in step
 --- tcp_listen: $TEST_NGINX_RAND_PORT_1
 --- tcp_reply eval
-"*3\r\n*2\r\n\$-1\r\n+OK\r\n*-1\r\n\$3\r\nabc\r\n:60000000\r\n"
+"*3\r\n*2\r\n\$-1\r\n+OK\r\n*-1\r\n\$3\r\nabc\r\n:0\r\n"
 --- tcp_no_close: 1
 --- request
 GET /api/lambda/functions?org=a17
@@ -364,7 +364,7 @@ X-Limit: [PASSED] [1]
 === TEST 18: a reply nothing was asked for ends the connection
 --- tcp_listen: $TEST_NGINX_RAND_PORT_1
 --- tcp_reply eval
-"+OK\r\n:60000000\r\n:1\r\n"
+"+OK\r\n:0\r\n:1\r\n"
 --- tcp_no_close: 1
 --- request
 GET /api/lambda/functions?org=a18
@@ -460,7 +460,7 @@ is unavailable (No support for nested multi bulk replies with depth > 7)
 === TEST 24: the script's answer: an array of one integer per command
 --- tcp_listen: $TEST_NGINX_RAND_PORT_1
 --- tcp_reply eval
-"+OK\r\n*1\r\n:60000000\r\n"
+"+OK\r\n*1\r\n:0\r\n"
 --- tcp_no_close: 1
 --- request
 GET /api/lambda/functions?org=a24

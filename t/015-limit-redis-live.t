@@ -422,6 +422,7 @@ sub worker_of {
 # sent while it is stopped
 sub stopped_burst {
     my ($port, $worker, $org, $n) = @_;
+    my @orgs = ref $org ? @$org : ($org);
 
     my @socks = map {
         IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
@@ -437,7 +438,10 @@ sub stopped_burst {
     my $until = time + 5;
     sleep 0.01 while time < $until && process_state($worker) ne 'T';
 
-    print {$_} request_text("/api/lambda/functions?org=$org") for @socks;
+    for my $i (0 .. $#socks) {
+        print {$socks[$i]}
+            request_text("/api/lambda/functions?org=$orgs[$i % @orgs]");
+    }
 
     sleep 0.1;
 
@@ -459,6 +463,13 @@ sub evalsha_calls {
     my $info = redis('INFO', 'commandstats');
     my ($calls) = $info =~ /cmdstat_evalsha:calls=(\d+)/;
     return $calls // 0;
+}
+
+# the arguments of the script calls Redis ran since the last SLOWLOG RESET
+# (with slowlog-log-slower-than 0, every command is logged), oldest first
+sub script_calls {
+    my $log = redis('SLOWLOG', 'GET', '1000');
+    return reverse grep { $_->[0] =~ /^EVAL/ } map { $_->[3] } @$log;
 }
 
 sub eval_calls {
@@ -721,9 +732,13 @@ _EOC_
     my $worker = worker_of($nginx_pid{e}{pid});
     ok($worker, "the worker of e ($worker)");
 
+    redis('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    redis('SLOWLOG', 'RESET');
+
     my $before = evalsha_calls();
     my @r = stopped_burst($e, $worker, 'batch', 20);
     my $calls = evalsha_calls() - $before;
+    my @calls = script_calls();
 
     my @passed = sort map { $_->{headers}{'x-limit'} // '' }
                  grep { $_->{status} == 200 } @r;
@@ -734,6 +749,54 @@ _EOC_
                      && $_->{headers}{'x-limit'} eq '[REJECTED] [0]' } @r),
        15, 'the fifteen others rejected');
     is($calls, 1, 'twenty requests of one turn, one EVALSHA');
+
+    # one key with its count: EVALSHA sha 1 key interval limit + 20
+    is(scalar(@calls), 1, 'one script call in the slow log');
+    is_deeply([@{$calls[0] // []}[2, 6, 7]], ['1', '+', '20'],
+              'the twenty calls of one bucket sent as one key, count 20');
+    is(scalar(@{$calls[0] // []}), 8, 'and nothing else');
+
+    # two organizations, interleaved: two keys, in the order of their first
+    # call, three calls each
+    redis('SLOWLOG', 'RESET');
+    @r = stopped_burst($e, $worker, ['left', 'right'], 6);
+    @calls = script_calls();
+
+    is(scalar(@calls), 1, 'two buckets in one turn, one script call');
+    is_deeply([@{$calls[0] // []}[2 .. 4, 8, 12]],
+              ['2', "${run}shared:{left}", "${run}shared:{right}",
+               '3', '3'],
+              'one key per bucket, with the count of its calls');
+    is(scalar(grep { $_->{status} == 200 } @r), 6,
+       'burst=4: three calls of each admitted');
+
+    # while a round trip is under way, the calls that come in wait for its
+    # end and then leave together: Redis stopped, one call sent, three more
+    # come in, each in a turn of its own; Redis resumed, they leave as one
+    redis('SLOWLOG', 'RESET');
+    kill 'STOP', $redis_pid;
+
+    my @socks = (send_request($e, '/api/lambda/functions?org=held'));
+    sleep 0.2 * $slow;
+
+    for (1 .. 3) {
+        push @socks, send_request($e, '/api/lambda/functions?org=held');
+        sleep 0.05 * $slow;
+    }
+
+    my $start = time;
+    kill 'CONT', $redis_pid;
+
+    @r = read_responses(\@socks, $start);
+    @calls = script_calls();
+
+    is(scalar(grep { $_->{status} == 200 } @r), 4,
+       'four calls of one bucket admitted (burst=4)');
+    is_deeply([map { $_->[7] } @calls], ['1', '3'],
+              'one call sent, the three that came during its round trip '
+              . 'sent together after it, as one key of count 3');
+
+    redis('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
 
     # a batch answered NOSCRIPT is sent again whole, with the script
     is(redis('SCRIPT', 'FLUSH'), 'OK', 'SCRIPT FLUSH');

@@ -226,6 +226,67 @@ test_describe(void)
 }
 
 
+/*
+ * Requests of one key decided together from one reading of the bucket
+ * (a Redis batch) get what deciding them one after the other gives
+ */
+
+static void
+test_nth(void)
+{
+    unsigned                        allowed;
+    uint64_t                        tat, now, start, after, used, count,
+                                    rank, checked;
+    ngx_http_lambda_gcra_policy_t   p;
+    ngx_http_lambda_gcra_result_t   a;
+    static const uint64_t           bursts[] = { 0, 1, 5, 63 };
+    static const uint64_t           fills[] = { 0, 1, 3, 7, 40, 70 };
+
+    now = 1000 * S + 17;
+    checked = 0;
+
+    for (size_t b = 0; b < sizeof(bursts) / sizeof(bursts[0]); b++) {
+        for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+            for (count = 1; count <= 64; count++) {
+
+                p.interval = S / 7;
+                p.burst = bursts[b];
+
+                /* a bucket filled by earlier requests, a little drained */
+
+                start = fills[f] ? now + fills[f] * p.interval - 1234 : 0;
+                tat = start;
+                used = (start > now) ? start - now : 0;
+
+                for (rank = 0; rank < count; rank++) {
+                    ngx_http_lambda_gcra_update(&p, &tat, now, &a);
+
+                    allowed = ngx_http_lambda_gcra_nth(&p, used, rank,
+                                                       count, &after);
+
+                    if (allowed != a.allowed
+                        || after != (tat > now ? tat - now : 0))
+                    {
+                        ngx_http_lambda_tap_ok(0, "nth equals one by one");
+                        printf("# burst %llu fill %llu count %llu rank %llu\n",
+                               (unsigned long long) p.burst,
+                               (unsigned long long) fills[f],
+                               (unsigned long long) count,
+                               (unsigned long long) rank);
+                        return;
+                    }
+
+                    checked++;
+                }
+            }
+        }
+    }
+
+    ngx_http_lambda_tap_is_int(checked, 4 * 6 * 64 * 65 / 2,
+                               "nth equals one by one for every rank");
+}
+
+
 static void
 test_refund(void)
 {
@@ -331,6 +392,7 @@ main(void)
     test_burst();
     test_no_burst();
     test_describe();
+    test_nth();
     test_refund();
     test_policy_fields();
     test_accuracy();
