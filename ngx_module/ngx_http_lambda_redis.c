@@ -1498,7 +1498,9 @@ ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
 
         rd->head = (rd->head + 1) & rd->mask;
         rd->inflight--;
-        rd->sent -= (rd->sent != 0);
+        if (rd->sent) {
+            rd->sent--;
+        }
 
         ngx_http_lambda_redis_dispatch(rd, waits[0].kind, waits[0].data,
                                        reply);
