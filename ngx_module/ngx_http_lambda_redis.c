@@ -14,8 +14,8 @@
  * call of the script carries what several turns queued (the socket holds
  * at most one round trip; when it is idle nothing waits).  The write
  * event is only armed while connecting or while the socket buffer is
- * full.  Both events are level-triggered: a read takes at
- * most what the receive buffer holds and the rest is signalled again.
+ * full.  Both events are level-triggered: a read takes at most what the
+ * receive buffer holds and the rest is signalled again.
  *
  * Replies are decoded by hiredis's reply reader (redisReader), once, with
  * object functions of our own: instead of allocating a redisReply per
