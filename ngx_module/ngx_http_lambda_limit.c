@@ -535,7 +535,7 @@ ngx_http_lambda_limit_redis_reply(ngx_http_lambda_redis_op_t *op,
         return;
     }
 
-    if (reply->integer < 0 || reply->rank >= reply->count) {
+    if (reply->integer < 0) {
         ngx_http_lambda_redis_report("unexpected reply");
         item->verdict = NGX_HTTP_LAMBDA_LIMIT_FAILED;
         return;

@@ -195,7 +195,7 @@ static ngx_int_t ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
 static void ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd);
 static ngx_inline ngx_uint_t ngx_http_lambda_redis_same(ngx_str_t *a,
     ngx_str_t *b);
-static ngx_uint_t ngx_http_lambda_redis_slot(u_char *slots,
+static u_char *ngx_http_lambda_redis_slot(u_char *slots,
     ngx_http_lambda_redis_cmd_t **keys, ngx_str_t *key);
 static void ngx_http_lambda_redis_dispatch(ngx_http_lambda_redis_t *rd,
     ngx_uint_t kind, void *data, ngx_http_lambda_redis_reply_t *reply);
@@ -1498,9 +1498,7 @@ ngx_http_lambda_redis_answer(ngx_http_lambda_redis_t *rd,
 
         rd->head = (rd->head + 1) & rd->mask;
         rd->inflight--;
-        if (rd->sent) {
-            rd->sent--;
-        }
+        rd->sent -= ngx_min(rd->sent, 1);
 
         ngx_http_lambda_redis_dispatch(rd, waits[0].kind, waits[0].data,
                                        reply);
@@ -2013,9 +2011,9 @@ ngx_http_lambda_redis_queue(ngx_http_lambda_redis_t *rd,
 static void
 ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
 {
-    u_char                          *p;
+    u_char                          *p, *slot;
     ngx_str_t                       *head, *key;
-    ngx_uint_t                       i, e, n, m, h, first, argc;
+    ngx_uint_t                       i, e, n, m, first, argc;
     ngx_http_lambda_redis_cmd_t     *cmd;
     ngx_http_lambda_redis_wait_t    *wait;
     u_char                           digits[NGX_INT_T_LEN];
@@ -2052,17 +2050,20 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
             head = &rd->batch_script->eval;
         }
 
-        h = NGX_HTTP_LAMBDA_REDIS_SLOTS;
+        /* e: the last key sent for this key, m if none */
+
+        e = m;
+        slot = NULL;
 
         if (m && ngx_http_lambda_redis_same(keys[m - 1]->key, cmd->key)) {
             e = m - 1;
 
         } else if (n > 1) {
-            h = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
-            e = slots[h] ? slots[h] - 1u : NGX_HTTP_LAMBDA_REDIS_SLOTS;
+            slot = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
 
-        } else {
-            e = NGX_HTTP_LAMBDA_REDIS_SLOTS;
+            if (*slot) {
+                e = *slot - 1;
+            }
         }
 
         if (e < m && keys[e]->args == cmd->args) {
@@ -2072,11 +2073,11 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
         }
 
         if (n > 1) {
-            if (h == NGX_HTTP_LAMBDA_REDIS_SLOTS) {
-                h = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
+            if (slot == NULL) {
+                slot = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
             }
 
-            slots[h] = m + 1;
+            *slot = (u_char) (m + 1);
         }
 
         keys[m] = cmd;
@@ -2136,7 +2137,7 @@ ngx_http_lambda_redis_same(ngx_str_t *a, ngx_str_t *b)
 
 /* the slot of a key in the table of seal(): its own, or an empty one */
 
-static ngx_uint_t
+static u_char *
 ngx_http_lambda_redis_slot(u_char *slots,
     ngx_http_lambda_redis_cmd_t **keys, ngx_str_t *key)
 {
@@ -2150,7 +2151,7 @@ ngx_http_lambda_redis_slot(u_char *slots,
         h = (h + 1) % NGX_HTTP_LAMBDA_REDIS_SLOTS;
     }
 
-    return h;
+    return &slots[h];
 }
 
 

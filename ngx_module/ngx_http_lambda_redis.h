@@ -88,8 +88,9 @@ typedef struct {
     ngx_http_lambda_redis_type_e  type;
     ngx_str_t                     str;          /* ERROR, STATUS, STRING */
     long long                     integer;      /* INTEGER; ARRAY: length */
-    ngx_uint_t                    rank;         /* of the command, from 0, */
-    ngx_uint_t                    count;        /* among its key's calls */
+    /* the calls sent as one key: this one's place among them, from 0 */
+    ngx_uint_t                    rank;
+    ngx_uint_t                    count;
 } ngx_http_lambda_redis_reply_t;
 
 
