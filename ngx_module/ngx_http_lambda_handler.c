@@ -31,8 +31,9 @@ static ngx_table_elt_t *ngx_http_lambda_find_header(ngx_http_request_t *r,
 static void ngx_http_lambda_cleanup(void *data);
 
 
-ngx_http_lambda_hook_pt  ngx_http_lambda_limit_hook;
-ngx_http_lambda_hook_pt  ngx_http_lambda_cache_hook;
+ngx_http_lambda_hook_pt     ngx_http_lambda_limit_hook;
+ngx_http_lambda_hook_pt     ngx_http_lambda_cache_hook;
+ngx_http_lambda_release_pt  ngx_http_lambda_limit_release;
 
 
 static ngx_str_t  ngx_http_lambda_x_organization =
@@ -350,7 +351,11 @@ ngx_http_lambda_organization(ngx_http_request_t *r,
     ctx->org_kind = org.kind;
     ctx->org.len = org.id_len;
 
-    if (org.id_len) {
+    if (org.ref) {
+        /* as sent, in the request line or the header: no copy */
+        ctx->org.data = (u_char *) org.ref;
+
+    } else if (org.id_len) {
         ctx->org.data = ngx_pnalloc(r->pool, org.id_len);
         if (ctx->org.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -507,8 +512,14 @@ ngx_http_lambda_resume(ngx_http_request_t *r)
 static void
 ngx_http_lambda_cleanup(void *data)
 {
+    ngx_http_lambda_ctx_t  *ctx = data;
+
     /*
-     * nothing to release: the handler only marks the pool cleanup that
-     * carries the context across internal redirects
+     * the cleanup also carries the context across internal redirects
+     * (ngx_http_lambda_get_ctx())
      */
+
+    if (ctx->limit) {
+        ngx_http_lambda_limit_release(ctx->limit);
+    }
 }

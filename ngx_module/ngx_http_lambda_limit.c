@@ -51,9 +51,6 @@ static void ngx_http_lambda_limit_redis_reply(ngx_http_lambda_redis_op_t *op,
     ngx_uint_t index, ngx_http_lambda_redis_reply_t *reply);
 static void ngx_http_lambda_limit_redis_done(ngx_http_lambda_redis_op_t *op,
     ngx_int_t rc);
-static ngx_int_t ngx_http_lambda_limit_cleanup_add(ngx_http_request_t *r,
-    ngx_http_lambda_limit_ctx_t *lctx);
-static void ngx_http_lambda_limit_cleanup(void *data);
 static void ngx_http_lambda_limit_refund(ngx_http_request_t *r,
     ngx_http_lambda_limit_ctx_t *lctx, ngx_uint_t refused);
 static ngx_int_t ngx_http_lambda_limit_add_headers(ngx_http_request_t *r,
@@ -176,6 +173,12 @@ ngx_http_lambda_limit_handler(ngx_http_request_t *r,
     lctx->ctx = ctx;
     lctx->items = (ngx_http_lambda_limit_item_t *) &lctx[1];
     lctx->headers = llcf->headers;
+
+    /* the context's pool cleanup detaches a wait (limit_release) */
+
+    lctx->resume.handler = ngx_http_lambda_limit_resume_handler;
+    lctx->resume.data = lctx;
+    lctx->resume.log = r->connection->log;
 
     ctx->limit = lctx;
 
@@ -419,12 +422,6 @@ ngx_http_lambda_limit_send(ngx_http_request_t *r,
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lambda_limit_module);
 
-    /* the cleanup comes first: it is what detaches the operation */
-
-    if (ngx_http_lambda_limit_cleanup_add(r, lctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     op = ngx_http_lambda_redis_op_create(n);
 
     if (op == NULL) {
@@ -490,10 +487,6 @@ static ngx_int_t
 ngx_http_lambda_limit_park(ngx_http_request_t *r,
     ngx_http_lambda_limit_ctx_t *lctx)
 {
-    if (ngx_http_lambda_limit_cleanup_add(r, lctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     if (r->connection->read->ready) {
         ngx_post_event(r->connection->read, &ngx_posted_events);
 
@@ -832,35 +825,9 @@ ngx_http_lambda_limit_retry_after(ngx_http_request_t *r, uint64_t seconds)
 }
 
 
-static ngx_int_t
-ngx_http_lambda_limit_cleanup_add(ngx_http_request_t *r,
-    ngx_http_lambda_limit_ctx_t *lctx)
-{
-    ngx_pool_cleanup_t  *cln;
+/* ngx_http_lambda_limit_release: the request's pool is being destroyed */
 
-    if (lctx->parked) {
-        return NGX_OK;
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_lambda_limit_cleanup;
-    cln->data = lctx;
-
-    lctx->resume.handler = ngx_http_lambda_limit_resume_handler;
-    lctx->resume.data = lctx;
-    lctx->resume.log = r->connection->log;
-
-    lctx->parked = 1;
-
-    return NGX_OK;
-}
-
-
-static void
+void
 ngx_http_lambda_limit_cleanup(void *data)
 {
     ngx_http_lambda_limit_ctx_t  *lctx = data;

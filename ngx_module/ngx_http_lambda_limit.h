@@ -149,7 +149,6 @@ typedef struct {
     unsigned                          has_remaining:1;
     unsigned                          decided:1;
     unsigned                          headers:1;
-    unsigned                          parked:1;
     unsigned                          refunded:1;
 } ngx_http_lambda_limit_ctx_t;
 
@@ -157,6 +156,7 @@ typedef struct {
 ngx_int_t ngx_http_lambda_limit_handler(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx);
 ngx_int_t ngx_http_lambda_limit_header_filter(ngx_http_request_t *r);
+void ngx_http_lambda_limit_cleanup(void *data);
 ngx_int_t ngx_http_lambda_limit_script(ngx_conf_t *cf,
     ngx_http_lambda_limit_main_conf_t *lmcf);
 

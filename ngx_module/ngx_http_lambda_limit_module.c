@@ -1021,10 +1021,12 @@ ngx_http_lambda_limit_init(ngx_conf_t *cf)
 
     if (!lmcf->used) {
         ngx_http_lambda_limit_hook = NULL;
+        ngx_http_lambda_limit_release = NULL;
         return NGX_OK;
     }
 
     ngx_http_lambda_limit_hook = ngx_http_lambda_limit_handler;
+    ngx_http_lambda_limit_release = ngx_http_lambda_limit_cleanup;
 
     ngx_http_lambda_limit_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_lambda_limit_header_filter;

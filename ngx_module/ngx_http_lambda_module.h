@@ -116,8 +116,16 @@ typedef ngx_int_t (*ngx_http_lambda_hook_pt)(ngx_http_request_t *r,
     ngx_http_lambda_ctx_t *ctx);
 
 
-extern ngx_http_lambda_hook_pt  ngx_http_lambda_limit_hook;
-extern ngx_http_lambda_hook_pt  ngx_http_lambda_cache_hook;
+/*
+ * Called from the context's pool cleanup with ctx->limit when it is set:
+ * the limit module detaches what a parked request still waits for.
+ */
+typedef void (*ngx_http_lambda_release_pt)(void *data);
+
+
+extern ngx_http_lambda_hook_pt     ngx_http_lambda_limit_hook;
+extern ngx_http_lambda_hook_pt     ngx_http_lambda_cache_hook;
+extern ngx_http_lambda_release_pt  ngx_http_lambda_limit_release;
 
 
 ngx_int_t ngx_http_lambda_access_handler(ngx_http_request_t *r);

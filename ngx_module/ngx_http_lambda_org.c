@@ -27,6 +27,7 @@ static int ngx_http_lambda_unescape_eq(const unsigned char *p, size_t len,
     const unsigned char *s, size_t slen);
 static void ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
     ngx_http_lambda_arg_t *wanted, size_t n);
+static int ngx_http_lambda_is_plain(const unsigned char *p, size_t len);
 static size_t ngx_http_lambda_unescape(const unsigned char *p, size_t len,
     unsigned char *buf, size_t size);
 static size_t ngx_http_lambda_utf8_sanitize(const unsigned char *p,
@@ -101,17 +102,18 @@ ngx_http_lambda_unescape(const unsigned char *p, size_t len,
 
 /*
  * One pass over the query string: the last occurrence of each wanted name
- * wins, as in Django's QueryDict.get().  Names are compared undecoded unless
- * they hold an escape.
+ * wins, as in Django's QueryDict.get().  A name of a wanted name's length
+ * is compared undecoded: an escape in it ("+" is a space, "%XX" shortens
+ * it, a malformed one stays "%") cannot make it equal to a plain name.
+ * Other names are decoded only when they hold a "%".
  */
 
 static void
 ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
     ngx_http_lambda_arg_t *wanted, size_t n)
 {
-    int                   escaped;
-    size_t                j, klen;
-    const unsigned char  *p, *end, *amp, *eq, *name;
+    size_t                j, klen, dlen;
+    const unsigned char  *p, *end, *amp, *eq;
     unsigned char         key[32];
 
     p = args;
@@ -119,50 +121,30 @@ ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
 
     while (p < end) {
 
-        /*
-         * one pass over the argument: the first '=' ends its name, '&'
-         * the argument (names and values are short: no memchr() calls)
-         */
-
-        eq = NULL;
-        escaped = 0;
-
-        for (amp = p; amp < end && *amp != '&'; amp++) {
-            if (eq == NULL) {
-                if (*amp == '=') {
-                    eq = amp;
-
-                } else if (*amp == '%' || *amp == '+') {
-                    escaped = 1;
-                }
-            }
+        amp = memchr(p, '&', end - p);
+        if (amp == NULL) {
+            amp = end;
         }
 
+        eq = memchr(p, '=', amp - p);
         if (eq == NULL) {
             eq = amp;
         }
 
-        name = p;
         klen = eq - p;
+        dlen = 0;
 
-        if (escaped) {
-            if (klen > 3 * sizeof(key)) {
-                p = amp + 1;
-                continue;
-            }
-
-            klen = ngx_http_lambda_unescape(p, klen, key, sizeof(key));
-            if (klen > sizeof(key)) {
-                p = amp + 1;
-                continue;
-            }
-
-            name = key;
+        if (klen > 2 && klen <= 3 * sizeof(key)
+            && memchr(p, '%', klen) != NULL)
+        {
+            dlen = ngx_http_lambda_unescape(p, klen, key, sizeof(key));
         }
 
         for (j = 0; j < n; j++) {
-            if (klen == wanted[j].name_len
-                && memcmp(name, wanted[j].name, klen) == 0)
+            if ((klen == wanted[j].name_len
+                 && memcmp(p, wanted[j].name, klen) == 0)
+                || (dlen && dlen == wanted[j].name_len && dlen != klen
+                    && memcmp(key, wanted[j].name, dlen) == 0))
             {
                 wanted[j].found = 1;
                 wanted[j].value = (eq < amp) ? eq + 1 : amp;
@@ -172,6 +154,23 @@ ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
 
         p = amp + 1;
     }
+}
+
+
+/* a value that decodes to itself: no "%", no "+" */
+
+static int
+ngx_http_lambda_is_plain(const unsigned char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] == '%' || p[i] == '+') {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -489,17 +488,22 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     const unsigned char *header, size_t header_len, unsigned header_count,
     ngx_http_lambda_org_t *org)
 {
-    int                    has_org, has_id;
+    int                    has_org, has_id, whole;
     size_t                 slug_len, id_len;
     unsigned char          slug[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
     unsigned char          id[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
+    const unsigned char   *s;
     ngx_http_lambda_arg_t  wanted[2];
 
-    /* the buffers are written only as far as their lengths tell */
+    /*
+     * the buffers are written only as far as their lengths tell; s is
+     * the slug: the undecoded value itself when it needs no decoding
+     */
 
     org->kind = NGX_HTTP_LAMBDA_ORG_PERSONAL;
     org->id[0] = '\0';
     org->id_len = 0;
+    org->ref = NULL;
     org->value[0] = '\0';
     org->value_len = 0;
 
@@ -511,6 +515,7 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     has_id = 0;
     slug_len = 0;
     id_len = 0;
+    s = slug;
 
     if (args_len) {
         wanted[0].name = "org";
@@ -525,7 +530,13 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
         has_org = wanted[0].found;
         has_id = wanted[1].found;
 
-        if (has_org) {
+        if (has_org
+            && ngx_http_lambda_is_plain(wanted[0].value, wanted[0].value_len))
+        {
+            s = wanted[0].value;
+            slug_len = wanted[0].value_len;
+
+        } else if (has_org) {
             slug_len = ngx_http_lambda_unescape(wanted[0].value,
                                                 wanted[0].value_len, slug,
                                                 sizeof(slug));
@@ -542,11 +553,14 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
         return NGX_HTTP_LAMBDA_ORG_CONFLICT_ID;
     }
 
+    /* whole: s holds every byte of the slug, not the first sizeof(slug) */
+
+    whole = (s != slug || slug_len <= sizeof(slug));
+
     if (has_org && header != NULL
         && (slug_len != header_len
-            || (slug_len <= sizeof(slug)
-                && memcmp(slug, header, slug_len) != 0)
-            || (slug_len > sizeof(slug)
+            || (whole && memcmp(s, header, slug_len) != 0)
+            || (!whole
                 && !ngx_http_lambda_unescape_eq(wanted[0].value,
                                                 wanted[0].value_len,
                                                 header, header_len))))
@@ -555,31 +569,27 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     }
 
     if (!has_org && header != NULL) {
+        s = header;
         slug_len = header_len;
-
-        if (slug_len <= sizeof(slug)) {
-            memcpy(slug, header, slug_len);
-        }
-
+        whole = 1;
         has_org = 1;
     }
 
     if (has_org && slug_len) {
 
-        if (slug_len > sizeof(slug)
-            || !ngx_http_lambda_org_is_slug(slug, slug_len))
-        {
+        if (!whole || !ngx_http_lambda_org_is_slug(s, slug_len)) {
             org->value_len = ngx_http_lambda_utf8_sanitize(
-                                 slug, slug_len < sizeof(slug)
-                                       ? slug_len : sizeof(slug),
+                                 s, slug_len < sizeof(slug)
+                                    ? slug_len : sizeof(slug),
                                  org->value, NGX_HTTP_LAMBDA_ORG_VALUE_MAX);
             return NGX_HTTP_LAMBDA_ORG_UNKNOWN_SLUG;
         }
 
         org->kind = NGX_HTTP_LAMBDA_ORG_SLUG;
-        memcpy(org->id, slug, slug_len);
+        memcpy(org->id, s, slug_len);
         org->id[slug_len] = '\0';
         org->id_len = slug_len;
+        org->ref = (s != slug) ? s : NULL;
 
         return NGX_HTTP_LAMBDA_ORG_OK;
     }

@@ -45,6 +45,9 @@ typedef struct {
     char                        id[NGX_HTTP_LAMBDA_ORG_MAX + 1];
     size_t                      id_len;
 
+    /* the same id_len bytes where they stand in args or header, or NULL */
+    const unsigned char        *ref;
+
     /*
      * the offending value for NGX_HTTP_LAMBDA_ORG_UNKNOWN_SLUG and
      * NGX_HTTP_LAMBDA_ORG_INVALID_ID, as valid UTF-8 (invalid sequences

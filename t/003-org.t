@@ -303,3 +303,14 @@ GET /api/lambda/requests?org&org_id=5
 --- request
 GET /api/lambda/requests?or%67=acme&org_id=5
 --- error_code: 400
+
+
+
+=== TEST 26: a long X-Organization is reported by its own first 256 bytes
+--- request
+GET /api/lambda/functions
+--- more_headers eval
+"Authorization: Token abc\nX-Organization: " . ("b" x 300) . "\n"
+--- error_code: 404
+--- response_body eval
+'{"detail":"' . ("b" x 256) . ' organization does not exist."}'

@@ -131,6 +131,55 @@ main(void)
                                "a 2000-byte slug is reported truncated");
     }
 
+    /* a header longer than the buffer is reported by its own first bytes */
+
+    {
+        static char  header[300];
+
+        memset(header, 'b', sizeof(header));
+
+        rc = ngx_http_lambda_org_resolve((const unsigned char *) "", 0,
+                                         (const unsigned char *) header,
+                                         sizeof(header), 1, &org);
+        ngx_http_lambda_tap_is_int(rc, UNKNOWN, "a 300-byte X-Organization");
+        ngx_http_lambda_tap_is_int(org.value_len,
+                                   NGX_HTTP_LAMBDA_ORG_VALUE_MAX,
+                                   "its first 256 bytes are reported");
+        ngx_http_lambda_tap_ok(memcmp(org.value, header, org.value_len) == 0,
+                               "as sent");
+    }
+
+    /* a slug that needs no decoding is referred to where it stands */
+
+    {
+        static const char  *plain = "x=1&org=acme", *coded = "org=ac%6De";
+
+        rc = ngx_http_lambda_org_resolve((const unsigned char *) plain,
+                                         strlen(plain), NULL, 0, 0, &org);
+        ngx_http_lambda_tap_ok(rc == OK
+                               && org.ref == (const unsigned char *) plain + 8,
+                               "a plain org argument is referred to in args");
+
+        rc = ngx_http_lambda_org_resolve((const unsigned char *) "", 0,
+                                         (const unsigned char *) plain + 8,
+                                         4, 1, &org);
+        ngx_http_lambda_tap_ok(rc == OK
+                               && org.ref == (const unsigned char *) plain + 8,
+                               "the header is referred to");
+
+        rc = ngx_http_lambda_org_resolve((const unsigned char *) coded,
+                                         strlen(coded), NULL, 0, 0, &org);
+        ngx_http_lambda_tap_ok(rc == OK && org.ref == NULL
+                               && org.id_len == 4
+                               && memcmp(org.id, "acme", 4) == 0,
+                               "a decoded one is not");
+
+        rc = ngx_http_lambda_org_resolve((const unsigned char *) "org_id=5",
+                                         8, NULL, 0, 0, &org);
+        ngx_http_lambda_tap_ok(rc == OK && org.ref == NULL,
+                               "nor is an org_id identity");
+    }
+
     ngx_http_lambda_tap_is_int(
         ngx_http_lambda_query_arg((const unsigned char *) "sign=abc&x=1", 12,
                                   "sign", 4, arg, sizeof(arg), &len),

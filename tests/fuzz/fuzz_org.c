@@ -507,6 +507,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       "\"%s\"", org.id, want);
         }
 
+        /* a reference points at the same bytes inside the input */
+
+        if (org.ref != NULL
+            && ((org.ref < args || org.ref + org.id_len > args + args_len)
+                && (!has_header || org.ref < header
+                    || org.ref + org.id_len > header + header_len)))
+        {
+            ngx_http_lambda_fuzz_fail("identity referred to outside the "
+                                      "input");
+        }
+
+        if (org.ref != NULL && memcmp(org.ref, org.id, org.id_len) != 0) {
+            ngx_http_lambda_fuzz_fail("the referred identity differs");
+        }
+
     } else if (rc == NGX_HTTP_LAMBDA_ORG_UNKNOWN_SLUG) {
         ngx_http_lambda_fuzz_value(&org, slug, slug_len);
 
