@@ -27,7 +27,6 @@ static int ngx_http_lambda_unescape_eq(const unsigned char *p, size_t len,
     const unsigned char *s, size_t slen);
 static void ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
     ngx_http_lambda_arg_t *wanted, size_t n);
-static int ngx_http_lambda_is_plain(const unsigned char *p, size_t len);
 static size_t ngx_http_lambda_unescape(const unsigned char *p, size_t len,
     unsigned char *buf, size_t size);
 static size_t ngx_http_lambda_utf8_sanitize(const unsigned char *p,
@@ -154,23 +153,6 @@ ngx_http_lambda_args_scan(const unsigned char *args, size_t len,
 
         p = amp + 1;
     }
-}
-
-
-/* a value that decodes to itself: no "%", no "+" */
-
-static int
-ngx_http_lambda_is_plain(const unsigned char *p, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (p[i] == '%' || p[i] == '+') {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -488,7 +470,7 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     const unsigned char *header, size_t header_len, unsigned header_count,
     ngx_http_lambda_org_t *org)
 {
-    int                    has_org, has_id, whole;
+    int                    has_org, has_id, whole, valid;
     size_t                 slug_len, id_len;
     unsigned char          slug[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
     unsigned char          id[NGX_HTTP_LAMBDA_ORG_VALUE_MAX];
@@ -497,7 +479,8 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
 
     /*
      * the buffers are written only as far as their lengths tell; s is
-     * the slug: the undecoded value itself when it needs no decoding
+     * the slug: the undecoded value itself when that is a valid slug
+     * (it has no "%" and no "+": it decodes to itself)
      */
 
     org->kind = NGX_HTTP_LAMBDA_ORG_PERSONAL;
@@ -516,6 +499,7 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
     slug_len = 0;
     id_len = 0;
     s = slug;
+    valid = 0;
 
     if (args_len) {
         wanted[0].name = "org";
@@ -531,10 +515,12 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
         has_id = wanted[1].found;
 
         if (has_org
-            && ngx_http_lambda_is_plain(wanted[0].value, wanted[0].value_len))
+            && ngx_http_lambda_org_is_slug(wanted[0].value,
+                                           wanted[0].value_len))
         {
             s = wanted[0].value;
             slug_len = wanted[0].value_len;
+            valid = 1;
 
         } else if (has_org) {
             slug_len = ngx_http_lambda_unescape(wanted[0].value,
@@ -577,7 +563,9 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
 
     if (has_org && slug_len) {
 
-        if (!whole || !ngx_http_lambda_org_is_slug(s, slug_len)) {
+        if (!valid
+            && (!whole || !ngx_http_lambda_org_is_slug(s, slug_len)))
+        {
             org->value_len = ngx_http_lambda_utf8_sanitize(
                                  s, slug_len < sizeof(slug)
                                     ? slug_len : sizeof(slug),

@@ -2013,7 +2013,7 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
 {
     u_char                          *p, *slot;
     ngx_str_t                       *head, *key;
-    ngx_uint_t                       i, e, n, m, first, argc;
+    ngx_uint_t                       i, e, n, m, first, argc, filled;
     ngx_http_lambda_redis_cmd_t     *cmd;
     ngx_http_lambda_redis_wait_t    *wait;
     u_char                           digits[NGX_INT_T_LEN];
@@ -2034,12 +2034,11 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
 
     /*
      * slots: an open-addressed table of the last key sent for each key,
-     * 1 + its index; a batch of one bucket only looks at the last key
+     * 1 + its index; it is filled only when a call's key is not the last
+     * one, so a batch of one bucket never hashes
      */
 
-    if (n > 1) {
-        ngx_memzero(slots, sizeof(slots));
-    }
+    filled = 0;
 
     for (i = 0; i < n; i++) {
         wait = &rd->waits[(first + i) & rd->mask];
@@ -2053,12 +2052,21 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
         /* e: the last key sent for this key, m if none */
 
         e = m;
-        slot = NULL;
 
         if (m && ngx_http_lambda_redis_same(keys[m - 1]->key, cmd->key)) {
             e = m - 1;
 
-        } else if (n > 1) {
+        } else if (m) {
+            if (filled == 0) {
+                ngx_memzero(slots, sizeof(slots));
+            }
+
+            for ( /* void */ ; filled < m; filled++) {
+                slot = ngx_http_lambda_redis_slot(slots, keys,
+                                                  keys[filled]->key);
+                *slot = (u_char) (filled + 1);
+            }
+
             slot = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
 
             if (*slot) {
@@ -2070,14 +2078,6 @@ ngx_http_lambda_redis_seal(ngx_http_lambda_redis_t *rd)
             wait->entry = e;
             wait->rank = counts[e]++;
             continue;
-        }
-
-        if (n > 1) {
-            if (slot == NULL) {
-                slot = ngx_http_lambda_redis_slot(slots, keys, cmd->key);
-            }
-
-            *slot = (u_char) (m + 1);
         }
 
         keys[m] = cmd;
