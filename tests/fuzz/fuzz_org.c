@@ -374,6 +374,17 @@ ngx_http_lambda_fuzz_value(const ngx_http_lambda_org_t *org,
     {
         ngx_http_lambda_fuzz_fail("the value shown is not the value sent");
     }
+
+    /* a longer one is shown by its own first bytes */
+
+    if (len > NGX_HTTP_LAMBDA_ORG_VALUE_MAX
+        && ngx_http_lambda_fuzz_utf8(p, NGX_HTTP_LAMBDA_ORG_VALUE_MAX)
+        && (org->value_len != NGX_HTTP_LAMBDA_ORG_VALUE_MAX
+            || memcmp(org->value, p, NGX_HTTP_LAMBDA_ORG_VALUE_MAX) != 0))
+    {
+        ngx_http_lambda_fuzz_fail("the value shown is not the start of the "
+                                  "value sent");
+    }
 }
 
 
