@@ -174,7 +174,10 @@ ngx_http_lambda_limit_handler(ngx_http_request_t *r,
     lctx->items = (ngx_http_lambda_limit_item_t *) &lctx[1];
     lctx->headers = llcf->headers;
 
-    /* the context's pool cleanup detaches a wait (limit_release) */
+    /*
+     * the event that resumes a wait; the context's pool cleanup takes it
+     * off the posted queue (ngx_http_lambda_limit_cleanup())
+     */
 
     lctx->resume.handler = ngx_http_lambda_limit_resume_handler;
     lctx->resume.data = lctx;

@@ -554,10 +554,11 @@ ngx_http_lambda_org_resolve(const unsigned char *args, size_t args_len,
         return NGX_HTTP_LAMBDA_ORG_CONFLICT_SLUG;
     }
 
+    /* whole stays true: no org argument left slug_len at 0 */
+
     if (!has_org && header != NULL) {
         s = header;
         slug_len = header_len;
-        whole = 1;
         has_org = 1;
     }
 
